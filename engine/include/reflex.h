@@ -1,0 +1,222 @@
+/*
+ * reflex.h — real-time neural-network inference for control loops.
+ *
+ * This header is the manual. libreflex loads a `.rfx` model (written by
+ * rfx-convert), allocates everything once, records every layer as a Vulkan
+ * compute dispatch into one command buffer once, and then each inference is:
+ * write the input, submit, wait on a fence until an absolute deadline, read
+ * the output. Nothing is allocated, created or recorded after
+ * rfx_session_create() returns.
+ *
+ * Usage (error handling shortened; every call returns an rfx_status):
+ *
+ *     rfx_context *ctx;
+ *     rfx_model *model;
+ *     rfx_session *s;
+ *     rfx_tensor_info in_info;
+ *     rfx_context_create(NULL, &ctx);                  // best Vulkan device
+ *     rfx_model_load_file(ctx, "net.rfx", &model);     // validated, uploaded
+ *     rfx_session_create(model, NULL, &s);             // all work done here
+ *     float *in = rfx_session_input(s, 0, &in_info);   // mapped, reused
+ *     for (;;) {
+ *         fill_frame(in, in_info.size_bytes);
+ *         uint64_t deadline = rfx_time_now_ns() + 20 * 1000000ull;
+ *         if (rfx_session_run(s, deadline) == RFX_E_DEADLINE)
+ *             continue;  // frame still in flight: rfx_session_wait() later
+ *         const float *scores = rfx_session_output(s, 0, NULL);
+ *         act_on(scores);
+ *     }
+ *     rfx_session_destroy(s);
+ *     rfx_model_destroy(model);
+ *     rfx_context_destroy(ctx);
+ *
+ * Conventions:
+ *  - Every fallible function returns rfx_status; rfx_status_str() names it.
+ *    A detailed message goes to the log callback of the context and is kept
+ *    by rfx_context_last_error().
+ *  - The library never prints unless a log callback is installed, and never
+ *    calls exit() or abort() on bad input.
+ *  - create/destroy pairs: every destroy function accepts NULL.
+ *  - Out-parameters are written only on RFX_OK.
+ *  - Thread safety: distinct sessions may be used from distinct threads
+ *    concurrently, including sessions of one shared model. One session must
+ *    not be used from two threads at once. Creating and destroying models and
+ *    sessions on one context is serialized by the library.
+ */
+#ifndef REFLEX_H
+#define REFLEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(RFX_BUILDING_LIBRARY)
+#define RFX_API __attribute__((visibility("default")))
+#else
+#define RFX_API
+#endif
+
+#define RFX_VERSION_MAJOR 0
+#define RFX_VERSION_MINOR 1
+#define RFX_VERSION_PATCH 0
+/* Packs a version as one comparable integer: 0x00MMmmpp. */
+#define RFX_MAKE_VERSION(ma, mi, pa) (((ma) << 16) | ((mi) << 8) | (pa))
+#define RFX_VERSION \
+	RFX_MAKE_VERSION(RFX_VERSION_MAJOR, RFX_VERSION_MINOR, RFX_VERSION_PATCH)
+
+/* The library's version (RFX_VERSION of the build that produced it), so a
+ * program can tell the header it was built with from the library it runs
+ * with. */
+RFX_API uint32_t rfx_version(void);
+/* The same as "MAJOR.MINOR.PATCH"; a static string. */
+RFX_API const char *rfx_version_string(void);
+
+typedef enum rfx_status {
+	RFX_OK = 0,
+	RFX_E_INVALID_ARGUMENT = -1, /* NULL where not allowed, bad index, ... */
+	RFX_E_IO = -2,               /* a file could not be read or written */
+	RFX_E_FORMAT = -3,           /* a model file failed validation */
+	RFX_E_UNSUPPORTED = -4,      /* valid, but beyond this build/device */
+	RFX_E_NO_DEVICE = -5,        /* no Vulkan driver or no usable device */
+	RFX_E_OUT_OF_MEMORY = -6,    /* host or device memory exhausted */
+	RFX_E_DEVICE_LOST = -7,      /* the device failed; the session is dead */
+	RFX_E_DEADLINE = -8,         /* the deadline passed; frame in flight */
+	RFX_E_BUSY = -9,             /* a frame is already in flight */
+	RFX_E_NOT_SUBMITTED = -10,   /* wait with nothing in flight */
+	RFX_E_VULKAN = -11,          /* an unexpected Vulkan error (logged) */
+	RFX_E_MISMATCH = -12,        /* self-check: device answer out of bounds */
+	RFX_E_INTERNAL = -13         /* a bug in reflex: please report it */
+} rfx_status;
+
+/* A static, human-readable name for a status ("RFX_E_FORMAT: ..."). Never
+ * NULL; unknown values give "unknown status". */
+RFX_API const char *rfx_status_str(rfx_status st);
+
+/* CLOCK_MONOTONIC now, in nanoseconds: the clock deadlines are measured on. */
+RFX_API uint64_t rfx_time_now_ns(void);
+
+/* ------------------------------------------------------------------------ */
+/* Context: a backend (Vulkan device + compute queue, or the CPU reference). */
+
+typedef struct rfx_context rfx_context;
+
+typedef enum rfx_backend {
+	RFX_BACKEND_VULKAN = 0, /* default */
+	RFX_BACKEND_CPU = 1     /* reference executor: plain C loops */
+} rfx_backend;
+
+typedef enum rfx_log_level {
+	RFX_LOG_ERROR = 0,
+	RFX_LOG_WARNING = 1,
+	RFX_LOG_INFO = 2,
+	RFX_LOG_DEBUG = 3
+} rfx_log_level;
+
+/* Receives every message the library emits, validation-layer messages
+ * included. Called from the thread that made the call that logged. */
+typedef void (*rfx_log_fn)(rfx_log_level level, const char *msg, void *user);
+
+typedef struct rfx_context_options {
+	rfx_backend backend;
+	/* Device choice. device_index >= 0 picks that index of
+	 * rfx_device_list(); otherwise device_name, if not NULL, picks the
+	 * first device whose name contains it (case-insensitive); otherwise the
+	 * environment variable RFX_DEVICE (an index or a name substring);
+	 * otherwise the best device: discrete GPU, integrated GPU, virtual GPU,
+	 * then CPU (such as Mesa's lavapipe). Set device_index = -1 for "not
+	 * given" (rfx_context_options_default() does). */
+	int device_index;
+	const char *device_name;
+	/* Enable the Khronos validation layer. Also enabled by the environment
+	 * variable RFX_VALIDATION=1. Every validation message is routed to the
+	 * log and counted (rfx_context_validation_count()). */
+	int validation;
+	rfx_log_fn log;
+	void *log_user;
+	rfx_log_level log_level; /* messages above this level are dropped */
+
+	/* Adopt Vulkan objects the application owns (all four non-NULL, as
+	 * uint64/pointer-sized handles cast to void*), instead of creating an
+	 * instance and device. reflex then never destroys them. The device
+	 * must have been created with the queue family of `queue` supporting
+	 * compute; `queue_family` names it. */
+	void *vk_instance;
+	void *vk_physical_device;
+	void *vk_device;
+	void *vk_queue;
+	uint32_t vk_queue_family;
+} rfx_context_options;
+
+/* Fills *opt with defaults: Vulkan backend, automatic device choice,
+ * validation off (unless RFX_VALIDATION=1), no log. */
+RFX_API void rfx_context_options_default(rfx_context_options *opt);
+
+/* Creates a context. opt may be NULL (defaults). On success *out owns the
+ * instance, device and queue (unless adopted). Statuses: RFX_OK,
+ * RFX_E_INVALID_ARGUMENT (out NULL, bad option), RFX_E_NO_DEVICE (no Vulkan
+ * loader/driver, no device matching the choice), RFX_E_OUT_OF_MEMORY,
+ * RFX_E_VULKAN. */
+RFX_API rfx_status rfx_context_create(const rfx_context_options *opt,
+                                      rfx_context **out);
+/* Destroys a context; NULL is allowed. All models and sessions created from
+ * it must have been destroyed first. */
+RFX_API void rfx_context_destroy(rfx_context *ctx);
+
+/* The last detailed error message logged on this context (thread-unsafe
+ * snapshot; empty string when none). Never NULL for a non-NULL ctx. */
+RFX_API const char *rfx_context_last_error(const rfx_context *ctx);
+
+/* Number of validation-layer messages of severity warning or error seen so
+ * far (0 when validation is off). Tests require it to stay 0. */
+RFX_API uint32_t rfx_context_validation_count(const rfx_context *ctx);
+
+/* What a device offers that reflex's kernels care about. */
+typedef struct rfx_device_info {
+	char name[256];
+	uint32_t index;       /* index for rfx_context_options.device_index */
+	uint32_t vendor_id, device_id;
+	uint32_t api_version; /* VK_MAKE_API_VERSION packing */
+	uint32_t driver_version;
+	char driver_name[256]; /* e.g. "llvmpipe", from VkPhysicalDeviceDriverProperties */
+	char driver_info[256];
+	int type;             /* 0 other, 1 integrated, 2 discrete, 3 virtual, 4 cpu */
+	int shader_float16;   /* fp16 arithmetic in shaders */
+	int shader_int8;      /* int8 arithmetic in shaders */
+	int storage_8bit;     /* 8-bit storage buffers */
+	int storage_16bit;    /* 16-bit storage buffers */
+	int integer_dot_product;     /* VK_KHR_shader_integer_dot_product */
+	int integer_dot_accelerated; /* 4x8 packed signed dot is accelerated */
+	uint32_t subgroup_size;
+	uint32_t subgroup_ops;       /* VkSubgroupFeatureFlags for compute */
+	int timestamps;              /* compute queue supports timestamps */
+	float timestamp_period_ns;
+	uint32_t max_workgroup_size[3];
+	uint32_t max_workgroup_invocations;
+	uint32_t max_storage_buffer_range;
+	uint32_t max_texel_buffer_elements;
+	uint32_t max_push_constants_size;
+	uint64_t device_local_bytes;      /* largest device-local heap */
+	int device_local_host_visible;    /* unified memory (CPU, iGPU, ReBAR) */
+	int chosen;                       /* the one the default choice picks */
+} rfx_device_info;
+
+/* Lists the Vulkan devices. Writes up to `cap` entries into `out` (may be
+ * NULL when cap is 0) and the total count into *count. `chosen` is set on
+ * the device rfx_context_create() would pick with `opt` (may be NULL).
+ * Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT, RFX_E_NO_DEVICE (no loader or no
+ * driver; *count is then 0). */
+RFX_API rfx_status rfx_device_list(const rfx_context_options *opt,
+                                   rfx_device_info *out, uint32_t cap,
+                                   uint32_t *count);
+
+/* The device of a Vulkan context (RFX_E_UNSUPPORTED on a CPU context). */
+RFX_API rfx_status rfx_context_device_info(const rfx_context *ctx,
+                                           rfx_device_info *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* REFLEX_H */

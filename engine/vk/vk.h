@@ -1,0 +1,41 @@
+/* Vulkan state of a context, and the helpers every Vulkan file uses. */
+#ifndef RFX_VK_VK_H
+#define RFX_VK_VK_H
+
+#include <vulkan/vulkan.h>
+
+#include "reflex.h"
+
+struct rfx_vk {
+	VkInstance instance;
+	VkPhysicalDevice phys;
+	VkDevice device;
+	VkQueue queue;
+	uint32_t queue_family;
+	int adopted; /* the application owns instance and device */
+	VkDebugUtilsMessengerEXT messenger;
+	VkPhysicalDeviceMemoryProperties mem;
+	rfx_device_info info;
+	/* Features enabled on the device (a subset of info). */
+	int f16, int8, storage8, storage16, int_dot;
+};
+
+/* The name of a VkResult ("VK_ERROR_DEVICE_LOST"). */
+const char *rfx_vk_result_str(VkResult r);
+
+/* Maps a failed VkResult to a status, logging "what: VK_ERROR_...". */
+rfx_status rfx_vk_fail(rfx_context *ctx, VkResult r, const char *what);
+
+/* Fills *info from a physical device (index is its enumeration index). */
+void rfx_vk_probe(VkPhysicalDevice pd, uint32_t index, rfx_device_info *info);
+
+/* Picks a device index among n probed ones, following the options and
+ * RFX_DEVICE. Returns -1 when none matches. */
+int rfx_vk_choose(const rfx_device_info *infos, uint32_t n,
+                  const rfx_context_options *opt);
+
+/* Index of a memory type with all of `want` among `type_bits`, or -1. */
+int rfx_vk_memory_type(const struct rfx_vk *vk, uint32_t type_bits,
+                       VkMemoryPropertyFlags want);
+
+#endif

@@ -1,0 +1,25 @@
+#version 450
+// Elementwise activation y = act(x): the standalone form of the activations
+// that conv/fc/binary kernels fuse. Shared definitions in activation.glsl.
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Y { float y[]; };
+
+layout(push_constant) uniform P {
+	uint n;     // elements
+	uint act;   // rfx_act
+	float a0;   // activation parameters f[0], f[1]
+	float a1;
+} p;
+
+#include "activation.glsl"
+
+void main()
+{
+	uint i = gl_GlobalInvocationID.x;
+	if (i < p.n)
+		y[i] = apply_act(x[i], p.act, p.a0, p.a1);
+}
