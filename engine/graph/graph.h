@@ -17,7 +17,6 @@
 
 #include "reflex.h"
 
-#define RFX_MAX_RANK 6
 /* Documented maxima (a denial-of-service defence: the reader rejects more). */
 #define RFX_MAX_DIM (1u << 24)          /* any one dimension */
 #define RFX_MAX_ELEMENTS (1ull << 31)   /* elements of one tensor */
@@ -26,14 +25,6 @@
 #define RFX_MAX_LAYER_INPUTS 64
 #define RFX_LAYER_IATTRS 16
 #define RFX_LAYER_FATTRS 4
-
-typedef enum rfx_dtype {
-	RFX_DTYPE_F32 = 1,
-	RFX_DTYPE_F16 = 2,
-	RFX_DTYPE_I8 = 3,
-	RFX_DTYPE_I32 = 4,
-	RFX_DTYPE_U8 = 5
-} rfx_dtype;
 
 size_t rfx_dtype_size(rfx_dtype dt); /* 0 for an unknown dtype */
 const char *rfx_dtype_name(rfx_dtype dt);

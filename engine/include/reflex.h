@@ -216,6 +216,125 @@ RFX_API rfx_status rfx_device_list(const rfx_context_options *opt,
 RFX_API rfx_status rfx_context_device_info(const rfx_context *ctx,
                                            rfx_device_info *out);
 
+
+/* ------------------------------------------------------------------------ */
+/* Tensors as the caller sees them. */
+
+#define RFX_MAX_RANK 6
+
+typedef enum rfx_dtype {
+	RFX_DTYPE_F32 = 1,
+	RFX_DTYPE_F16 = 2,
+	RFX_DTYPE_I8 = 3,
+	RFX_DTYPE_I32 = 4,
+	RFX_DTYPE_U8 = 5
+} rfx_dtype;
+
+typedef struct rfx_tensor_info {
+	const char *name;            /* owned by the model */
+	rfx_dtype dtype;
+	uint32_t rank;
+	uint32_t dims[RFX_MAX_RANK]; /* row-major; NCHW for images */
+	size_t size_bytes;
+} rfx_tensor_info;
+
+/* ------------------------------------------------------------------------ */
+/* Model: a validated, immutable .rfx, shareable by several sessions. */
+
+typedef struct rfx_model rfx_model;
+
+/* Reads and validates a .rfx file; on the Vulkan backend also uploads its
+ * weights to device memory once. Every count, offset, shape and attribute is
+ * checked before use: a truncated, corrupted or hostile file gives
+ * RFX_E_FORMAT (RFX_E_UNSUPPORTED for a newer format version), with the
+ * failed check in rfx_context_last_error(); never a crash. Statuses: RFX_OK,
+ * RFX_E_INVALID_ARGUMENT, RFX_E_IO, RFX_E_FORMAT, RFX_E_UNSUPPORTED,
+ * RFX_E_OUT_OF_MEMORY, RFX_E_VULKAN, RFX_E_DEVICE_LOST. */
+RFX_API rfx_status rfx_model_load_file(rfx_context *ctx, const char *path,
+                                       rfx_model **out);
+/* The same from memory; the bytes are copied, the caller keeps `data`. */
+RFX_API rfx_status rfx_model_load_memory(rfx_context *ctx, const void *data,
+                                         size_t size, rfx_model **out);
+/* Destroys a model; NULL is allowed. Every session of the model must have
+ * been destroyed first: a model with live sessions is not freed, the call
+ * logs an error and returns (no use-after-free). */
+RFX_API void rfx_model_destroy(rfx_model *m);
+
+RFX_API uint32_t rfx_model_input_count(const rfx_model *m);
+RFX_API uint32_t rfx_model_output_count(const rfx_model *m);
+/* Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT (NULL, index out of range). */
+RFX_API rfx_status rfx_model_input_info(const rfx_model *m, uint32_t i,
+                                        rfx_tensor_info *out);
+RFX_API rfx_status rfx_model_output_info(const rfx_model *m, uint32_t i,
+                                         rfx_tensor_info *out);
+
+/* How to turn a camera frame into the model's input, from the file's
+ * metadata: x = (pixel * scale - mean[c]) / std[c], channels in `color`
+ * order ("rgb" or "bgr"), resized to width x height. */
+typedef struct rfx_preprocess {
+	char color[4];
+	float scale;
+	float mean[4], std[4];
+	uint32_t channels, width, height;
+} rfx_preprocess;
+RFX_API rfx_status rfx_model_preprocess(const rfx_model *m, rfx_preprocess *out);
+
+/* Class labels from the metadata: count, and the i-th (NULL if none). The
+ * strings are owned by the model. */
+RFX_API uint32_t rfx_model_label_count(const rfx_model *m);
+RFX_API const char *rfx_model_label(const rfx_model *m, uint32_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Session: every buffer, pipeline and the recorded command buffer of one
+ * model on one context; the only thing touched per frame. */
+
+typedef struct rfx_session rfx_session;
+
+typedef struct rfx_session_options {
+	/* Run the model's golden input at creation and fail with
+	 * RFX_E_MISMATCH if this device's answer is outside tolerance. */
+	int golden_check;
+	/* Pipeline cache file; NULL: $XDG_CACHE_HOME/reflex/ (or
+	 * ~/.cache/reflex/). Unreadable or corrupt files are ignored and
+	 * rebuilt; an unwritable directory is a logged warning. */
+	const char *pipeline_cache_path;
+	int no_pipeline_cache;
+	/* Skip the warm-up run (benchmarks measure the first run with it). */
+	int no_warmup;
+} rfx_session_options;
+
+RFX_API void rfx_session_options_default(rfx_session_options *opt);
+
+/* Creates a session: memory plan, buffers, pipelines, descriptor sets, the
+ * recorded command buffer, and a warm-up run. opt may be NULL. Statuses:
+ * RFX_OK, RFX_E_INVALID_ARGUMENT, RFX_E_OUT_OF_MEMORY, RFX_E_UNSUPPORTED,
+ * RFX_E_VULKAN, RFX_E_DEVICE_LOST, RFX_E_MISMATCH. */
+RFX_API rfx_status rfx_session_create(rfx_model *m,
+                                      const rfx_session_options *opt,
+                                      rfx_session **out);
+/* Destroys a session, waiting for a frame in flight; NULL is allowed. */
+RFX_API void rfx_session_destroy(rfx_session *s);
+
+/* The mapped input/output of the session (the same pointer for the life of
+ * the session): write inputs before submit, read outputs after a successful
+ * wait. info may be NULL. NULL for a bad index or NULL session. */
+RFX_API void *rfx_session_input(rfx_session *s, uint32_t i,
+                                rfx_tensor_info *info);
+RFX_API const void *rfx_session_output(rfx_session *s, uint32_t i,
+                                       rfx_tensor_info *info);
+
+/* Submits the prerecorded work; does not wait. On the CPU backend the work
+ * runs inside this call. Statuses: RFX_OK, RFX_E_BUSY (a frame is in
+ * flight: wait for it first), RFX_E_DEVICE_LOST, RFX_E_INVALID_ARGUMENT. */
+RFX_API rfx_status rfx_session_submit(rfx_session *s);
+/* Waits until the frame in flight is done or CLOCK_MONOTONIC reaches
+ * deadline_ns (see rfx_time_now_ns()). Statuses: RFX_OK (outputs ready),
+ * RFX_E_DEADLINE (still in flight: wait again later), RFX_E_NOT_SUBMITTED,
+ * RFX_E_DEVICE_LOST (the session refuses all further work). */
+RFX_API rfx_status rfx_session_wait(rfx_session *s, uint64_t deadline_ns);
+/* submit + wait. */
+RFX_API rfx_status rfx_session_run(rfx_session *s, uint64_t deadline_ns);
+
 #ifdef __cplusplus
 }
 #endif

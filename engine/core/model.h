@@ -1,0 +1,30 @@
+/* Models and sessions: what the public handles hold, and the seams where a
+ * backend (engine/cpu, engine/vk) plugs in. */
+#ifndef RFX_CORE_MODEL_H
+#define RFX_CORE_MODEL_H
+
+#include <stdatomic.h>
+
+#include "core/context.h"
+#include "graph/graph.h"
+
+struct rfx_vk_model;    /* engine/vk: weights uploaded to the device */
+struct rfx_cpu_session; /* engine/cpu */
+struct rfx_vk_session;  /* engine/vk */
+
+struct rfx_model {
+	rfx_context *ctx;
+	rfx_graph graph;            /* validated; constants point into it */
+	struct rfx_vk_model *vk;    /* NULL on the CPU backend */
+	atomic_int sessions;        /* live sessions; destroy refuses if > 0 */
+};
+
+struct rfx_session {
+	rfx_model *model;
+	int in_flight;  /* submitted, not yet collected by wait */
+	int lost;       /* device lost: every call fails from now on */
+	struct rfx_cpu_session *cpu;
+	struct rfx_vk_session *vk;
+};
+
+#endif
