@@ -18,7 +18,7 @@ float apply_act(float v, uint act, float a0, float a1)
 	case ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
 	case ACT_HARD_SIGMOID: return clamp(a0 * v + a1, 0.0, 1.0);
 	case ACT_HARD_SWISH: return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
-	case ACT_TANH: return tanh(v);
+	case ACT_TANH: return tanh(clamp(v, -20.0, 20.0)); // exp overflow
 	default: return v;
 	}
 }

@@ -155,7 +155,7 @@ START_TEST(test_dispatch_embedded_kernel)
 	rfx_vk_kernel k;
 	uint32_t seed = 1234;
 	rfx_vk_kernel_desc kd = {
-		.shader = "unary_f32", .n_bindings = 2, .push_size = 16,
+		.shader = "unary_ff", .n_bindings = 2, .push_size = 16,
 		.n_spec = 1, .spec = {wg},
 	};
 	struct { uint32_t n, act; float a0, a1; } pc;
