@@ -1,0 +1,26 @@
+/* The Vulkan half of a session (engine/core/session.c calls these). */
+#ifndef RFX_VK_VK_SESSION_H
+#define RFX_VK_VK_SESSION_H
+
+#include "core/model.h"
+
+rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt);
+void rfx_vk_session_destroy(rfx_session *s);
+void *rfx_vk_session_input(rfx_session *s, uint32_t i);
+const void *rfx_vk_session_output(rfx_session *s, uint32_t i);
+rfx_status rfx_vk_session_submit(rfx_session *s);
+rfx_status rfx_vk_session_wait(rfx_session *s, uint64_t deadline_ns);
+
+/* The memory plan of a session: arena bytes vs the sum of all activation
+ * tensors, and the number of dispatches recorded. */
+typedef struct rfx_vk_session_stats {
+	uint64_t arena_bytes;
+	uint64_t tensor_bytes;
+	uint64_t weight_bytes;
+	uint32_t dispatches;
+	uint32_t barriers;
+	uint32_t pipelines;
+} rfx_vk_session_stats;
+void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out);
+
+#endif
