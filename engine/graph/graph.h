@@ -189,11 +189,17 @@ typedef struct rfx_graph {
 	void *file_bytes;
 } rfx_graph;
 
-/* Element count of a tensor (product of dims over rank; 1 for rank 0). */
+/* Element count of a tensor (product of dims over rank; 1 for rank 0),
+ * saturating at UINT64_MAX; bytes likewise (0 for an unknown dtype). */
 uint64_t rfx_tensor_elements(const rfx_tensor *t);
 uint64_t rfx_tensor_bytes(const rfx_tensor *t);
 
-/* Frees everything a graph owns, then zeroes it. NULL is allowed. */
+/* Frees everything a graph owns, then zeroes it. NULL is allowed.
+ * A graph owns exactly two blocks, each released with free(): `arena`, one
+ * allocation holding the tensor, layer and index arrays (and, for a built
+ * graph, names and constant data; see graph/builder.h), and `file_bytes`,
+ * the bytes of a loaded file that names, metadata and constant data point
+ * into (see format/rfx_format.h). */
 void rfx_graph_finish(rfx_graph *g);
 
 /*
@@ -203,6 +209,18 @@ void rfx_graph_finish(rfx_graph *g);
  * err (size errlen) and returns RFX_E_FORMAT. Used by the reader to check a
  * file, by the converter to infer shapes, and by the executors as the one
  * definition of each op's output.
+ *
+ * Common rules (engine/graph/ops/ops.c): n_outputs == 1; input and output
+ * indices < g->n_tensors; precision is F32, F16 or I8 and is the output's
+ * dtype; activation inputs are F32, F16 or I8 (any mix); attribute slots
+ * not listed for the op must be 0; every output dim is 1..RFX_MAX_DIM and
+ * the element count <= RFX_MAX_ELEMENTS. Weights (conv2d, fc) are constants:
+ * F32 precision takes F32 w and b, F16 takes F16/F32 w and F32/F16 b, I8
+ * takes I8 w and I32/F32 b. RESHAPE has no attributes: its target shape is
+ * the recorded shape of its output tensor, which must hold as many elements.
+ * POOL2D: each pad is less than the kernel extent dil*(k-1)+1; in ceil mode
+ * a last window starting at or past H + pad_t is dropped (as PyTorch and
+ * onnxruntime do).
  */
 rfx_status rfx_layer_infer(const rfx_graph *g, const rfx_layer *l,
                            rfx_tensor *out, char *err, size_t errlen);

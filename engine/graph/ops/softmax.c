@@ -1,0 +1,26 @@
+/* SOFTMAX: same shape; normalizes along AXIS (LEGACY=0) or over AXIS..last
+ * flattened (LEGACY=1, ONNX opset < 13). */
+#include "graph/ops/ops.h"
+
+rfx_status rfx_infer_softmax(const rfx_graph *g, const rfx_layer *l,
+                             rfx_tensor *out, char *err, size_t errlen)
+{
+	const rfx_tensor *x;
+	uint64_t dims[RFX_MAX_RANK];
+	rfx_status st;
+
+	if ((st = rfx_op_check_inputs(l, 1, 1, err, errlen)))
+		return st;
+	x = rfx_op_in(g, l, 0);
+	if ((st = rfx_op_check_act_input(l, x, "input", -1, err, errlen)))
+		return st;
+	if (x->rank < 1)
+		return rfx_op_fail(err, errlen, "softmax: input is a scalar");
+	if ((st = rfx_op_check_range(l, RFX_SOFTMAX_AXIS, "axis", 0, x->rank - 1, err, errlen)) ||
+	    (st = rfx_op_check_flag(l, RFX_SOFTMAX_LEGACY, "legacy", err, errlen)) ||
+	    (st = rfx_op_check_unused(l, RFX_SOFTMAX_LEGACY + 1, 0, err, errlen)))
+		return st;
+	for (uint32_t d = 0; d < x->rank; d++)
+		dims[d] = x->dims[d];
+	return rfx_op_set_shape(l, out, x->rank, dims, err, errlen);
+}
