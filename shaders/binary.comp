@@ -24,7 +24,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x;
+	uint i = LINEAR_ID;
 	if (i >= p.n)
 		return;
 	uint ia = 0u, ib = 0u, r = i;

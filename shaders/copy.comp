@@ -2,6 +2,7 @@
 // Strided block copy, the one kernel behind Concat (one dispatch per input,
 // each writing its slice), Reshape and dtype changes: viewing the input as
 // [outer, inner] it writes y[o * out_inner + offset + i] = x[o * inner + i].
+// i spans the (x, y) workgroups, o the z ones.
 // CPU reference: engine/cpu/concat.c, engine/cpu/reshape.c.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
@@ -17,7 +18,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x, o = gl_GlobalInvocationID.y;
+	uint i = LINEAR_ID, o = gl_GlobalInvocationID.z;
 	if (i >= p.inner || o >= p.outer)
 		return;
 	y[o * p.out_inner + p.offset + i] = Y_T(float(x[o * p.inner + i]));

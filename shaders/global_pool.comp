@@ -16,7 +16,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x;
+	uint i = LINEAR_ID;
 	if (i >= p.NC)
 		return;
 	uint base = i * p.HW;

@@ -19,7 +19,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x;
+	uint i = LINEAR_ID;
 	if (i >= p.n)
 		return;
 	uint ix = 0u, stride = 1u, r = i;

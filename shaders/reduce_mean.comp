@@ -18,7 +18,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x;
+	uint i = LINEAR_ID;
 	if (i >= p.n)
 		return;
 	// The kept coordinates from i (kept dims in order), as an input offset.

@@ -16,7 +16,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x;
+	uint i = LINEAR_ID;
 	if (i >= p.outer * p.inner)
 		return;
 	uint base = (i / p.inner) * p.len * p.inner + i % p.inner;

@@ -31,3 +31,7 @@
 #else
 #define Y_T float
 #endif
+
+// A flat invocation index over a dispatch of (x, y) workgroups: large 1-D
+// work is spread over y too, since x may be limited to 65535 groups.
+#define LINEAR_ID (gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x + gl_GlobalInvocationID.x)

@@ -20,7 +20,7 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint i = gl_GlobalInvocationID.x;
+	uint i = LINEAR_ID;
 	if (i < p.n)
 		y[i] = Y_T(apply_act(float(x[i]), p.act, p.a0, p.a1));
 }

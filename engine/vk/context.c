@@ -302,6 +302,7 @@ rfx_status rfx_context_create(const rfx_context_options *opt_in,
 	ctx->log_level = opt.log_level;
 	atomic_init(&ctx->validation_count, 0);
 	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->vk.queue_lock, NULL);
 	if (opt.backend == RFX_BACKEND_CPU) {
 		*out = ctx;
 		return RFX_OK;
@@ -353,6 +354,7 @@ void rfx_context_destroy(rfx_context *ctx)
 		if (vk->instance)
 			vkDestroyInstance(vk->instance, NULL);
 	}
+	pthread_mutex_destroy(&ctx->vk.queue_lock);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }

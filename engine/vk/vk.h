@@ -2,6 +2,7 @@
 #ifndef RFX_VK_VK_H
 #define RFX_VK_VK_H
 
+#include <pthread.h>
 #include <vulkan/vulkan.h>
 
 #include "reflex.h"
@@ -12,6 +13,10 @@ struct rfx_vk {
 	VkDevice device;
 	VkQueue queue;
 	uint32_t queue_family;
+	/* vkQueueSubmit needs the queue externally synchronized: sessions on
+	 * one context share the queue, and hold this only around the submit
+	 * call itself (microseconds), never while waiting. */
+	pthread_mutex_t queue_lock;
 	int adopted; /* the application owns instance and device */
 	VkDebugUtilsMessengerEXT messenger;
 	VkPhysicalDeviceMemoryProperties mem;

@@ -1,0 +1,43 @@
+/* Elementwise binary ops with broadcasting → shaders/binary.comp. */
+#include "vk/ops.h"
+
+/* Element strides of t against the (right-aligned) output dims: 0 where t
+ * has extent 1 and is broadcast. */
+static void broadcast_strides(const rfx_tensor *t, uint32_t s[6])
+{
+	uint32_t dims[6], stride = 1;
+
+	rfx_vk_dims6(t, dims);
+	for (int d = 5; d >= 0; d--) {
+		s[d] = dims[d] == 1 ? 0 : stride;
+		stride *= dims[d];
+	}
+}
+
+rfx_status rfx_vk_op_binary(const rfx_graph *g, const rfx_layer *l,
+                            rfx_vk_dispatch *d, uint32_t *n, char *err,
+                            size_t errlen)
+{
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint32_t t[3] = {l->inputs[0], l->inputs[1], l->outputs[0]};
+	uint32_t dims[6], sa[6], sb[6];
+	uint64_t count = rfx_tensor_elements(y);
+	rfx_status st = rfx_vk_variant(d, g, l, "binary", t, 3, err, errlen);
+
+	if (st != RFX_OK)
+		return st;
+	rfx_vk_bind(d, g, t, 3);
+	rfx_vk_dims6(y, dims);
+	broadcast_strides(&g->tensors[t[0]], sa);
+	broadcast_strides(&g->tensors[t[1]], sb);
+	rfx_vk_push(d, (uint32_t[]){(uint32_t)count,
+				    (uint32_t)l->i[RFX_BINARY_KIND],
+				    (uint32_t)l->i[RFX_BINARY_ACT]}, 3);
+	rfx_vk_push_f(d, l->f[0]);
+	rfx_vk_push_f(d, l->f[1]);
+	rfx_vk_push(d, dims, 6);
+	rfx_vk_push(d, sa, 6);
+	rfx_vk_push(d, sb, 6);
+	*n = 1;
+	return rfx_vk_groups_1d(d, count, err, errlen);
+}

@@ -1,0 +1,19 @@
+/* Reshape → a plain copy (shaders/copy.comp), when the memory plan could not
+ * make it a view of its input (engine/vk/plan.c). */
+#include "vk/ops.h"
+
+rfx_status rfx_vk_op_reshape(const rfx_graph *g, const rfx_layer *l,
+                             rfx_vk_dispatch *d, uint32_t *n, char *err,
+                             size_t errlen)
+{
+	uint32_t t[2] = {l->inputs[0], l->outputs[0]};
+	uint64_t count = rfx_tensor_elements(&g->tensors[t[1]]);
+	rfx_status st = rfx_vk_variant(d, g, l, "copy", t, 2, err, errlen);
+
+	if (st != RFX_OK)
+		return st;
+	rfx_vk_bind(d, g, t, 2);
+	rfx_vk_push(d, (uint32_t[]){1, (uint32_t)count, (uint32_t)count, 0}, 4);
+	*n = 1;
+	return rfx_vk_groups_1d(d, count, err, errlen);
+}

@@ -1,0 +1,145 @@
+/* Memory plan: lifetimes in layer indices, then greedy placement of the
+ * largest tensors first at the lowest offset free for their lifetime (the
+ * classic best-known heuristic for this offline interval packing). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vk/plan.h"
+
+static int in_arena(const rfx_tensor *t, int io_in_arena)
+{
+	if (t->flags & RFX_TENSOR_CONST)
+		return 0;
+	if (!io_in_arena && (t->flags & (RFX_TENSOR_INPUT | RFX_TENSOR_OUTPUT)))
+		return 0;
+	return 1;
+}
+
+struct item {
+	uint64_t size;
+	uint32_t tensor;
+};
+
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return x->tensor < y->tensor ? -1 : 1;
+}
+
+int rfx_plan_is_view(const rfx_plan *p, const rfx_graph *g, const rfx_layer *l)
+{
+	return l->op == RFX_OP_RESHAPE && p->alias_of[l->outputs[0]] != l->outputs[0];
+}
+
+rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
+                          rfx_plan *out)
+{
+	uint32_t n = g->n_tensors, count = 0;
+	uint32_t *def = NULL, *last = NULL, *order = NULL;
+	struct item *items = NULL;
+	uint64_t *size = NULL;
+	rfx_status st = RFX_E_OUT_OF_MEMORY;
+
+	memset(out, 0, sizeof(*out));
+	out->offset = malloc((n ? n : 1) * sizeof(*out->offset));
+	out->alias_of = malloc((n ? n : 1) * sizeof(*out->alias_of));
+	def = calloc(n ? n : 1, sizeof(*def));
+	last = calloc(n ? n : 1, sizeof(*last));
+	order = malloc((n ? n : 1) * sizeof(*order));
+	size = calloc(n ? n : 1, sizeof(*size));
+	items = malloc((n ? n : 1) * sizeof(*items));
+	if (!out->offset || !out->alias_of || !def || !last || !order || !size ||
+	    !items)
+		goto done;
+
+	for (uint32_t t = 0; t < n; t++) {
+		out->offset[t] = RFX_PLAN_NONE;
+		out->alias_of[t] = t;
+		size[t] = (rfx_tensor_bytes(&g->tensors[t]) + 3) & ~3ull;
+		/* Graph outputs stay live to the end. */
+		last[t] = (g->tensors[t].flags & RFX_TENSOR_OUTPUT) ? g->n_layers : 0;
+	}
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const rfx_layer *ly = &g->layers[l];
+		for (uint32_t i = 0; i < ly->n_inputs; i++)
+			if (last[ly->inputs[i]] < l)
+				last[ly->inputs[i]] = l;
+		for (uint32_t o = 0; o < ly->n_outputs; o++) {
+			def[ly->outputs[o]] = l;
+			if (last[ly->outputs[o]] < l)
+				last[ly->outputs[o]] = l;
+		}
+	}
+	/* Reshape views: the output is the input's bytes, read differently. */
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const rfx_layer *ly = &g->layers[l];
+		if (ly->op != RFX_OP_RESHAPE)
+			continue;
+		uint32_t a = ly->inputs[0], b = ly->outputs[0];
+		if (!in_arena(&g->tensors[a], io_in_arena) ||
+		    !in_arena(&g->tensors[b], io_in_arena) ||
+		    g->tensors[a].dtype != g->tensors[b].dtype)
+			continue;
+		out->alias_of[b] = out->alias_of[a];
+	}
+	for (uint32_t t = 0; t < n; t++) {
+		uint32_t r = out->alias_of[t];
+		if (r != t && last[r] < last[t])
+			last[r] = last[t];
+	}
+	for (uint32_t t = 0; t < n; t++)
+		if (out->alias_of[t] == t && in_arena(&g->tensors[t], io_in_arena)) {
+			items[count++] = (struct item){size[t], t};
+			out->tensor_bytes += size[t];
+		}
+	qsort(items, count, sizeof(*items), by_size_desc);
+	for (uint32_t k = 0; k < count; k++)
+		order[k] = items[k].tensor;
+
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t t = order[k];
+		uint64_t off = 0;
+		/* Move past every placed, lifetime-overlapping tensor that
+		 * collides, until a gap fits (restart after each move). */
+		for (int moved = 1; moved;) {
+			moved = 0;
+			for (uint32_t j = 0; j < k; j++) {
+				uint32_t u = order[j];
+				if (def[u] > last[t] || def[t] > last[u])
+					continue;
+				uint64_t uo = out->offset[u];
+				if (off < uo + size[u] && uo < off + size[t]) {
+					off = (uo + size[u] + align - 1) / align * align;
+					moved = 1;
+				}
+			}
+		}
+		out->offset[t] = off;
+		if (off + size[t] > out->arena_bytes)
+			out->arena_bytes = off + size[t];
+	}
+	for (uint32_t t = 0; t < n; t++)
+		out->offset[t] = out->offset[out->alias_of[t]];
+	st = RFX_OK;
+done:
+	free(def);
+	free(last);
+	free(order);
+	free(size);
+	free(items);
+	if (st != RFX_OK)
+		rfx_plan_finish(out);
+	return st;
+}
+
+void rfx_plan_finish(rfx_plan *p)
+{
+	if (!p)
+		return;
+	free(p->offset);
+	free(p->alias_of);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,587 @@
+/*
+ * A Vulkan session: everything a model needs to run, made once.
+ *
+ * Creation plans the activation arena, creates the buffers, one pipeline per
+ * kernel variant in use, one descriptor set per dispatch, records ONE
+ * command buffer (input copy if staging, every dispatch with a barrier only
+ * where a true dependency exists, output copy and the host barrier), and
+ * runs it once so the driver's first-dispatch compilation is paid here.
+ * Afterwards submit is one vkQueueSubmit and wait one vkWaitForFences.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/context.h"
+#include "vk/buffer.h"
+#include "vk/kernel.h"
+#include "vk/ops.h"
+#include "vk/pipeline_cache.h"
+#include "vk/plan.h"
+#include "vk/vk_model.h"
+#include "vk/vk_session.h"
+
+struct kernel_slot {
+	char shader[32];
+	uint32_t local[2];
+	rfx_vk_kernel k;
+};
+
+struct rfx_vk_session {
+	rfx_plan plan;
+	int staging;              /* I/O goes through copies into the arena */
+	rfx_vk_buffer arena, in_buf, out_buf;
+	uint64_t *io_offset;      /* per tensor: offset in in_buf / out_buf */
+	rfx_vk_dispatch *dispatch;
+	uint32_t n_dispatch;
+	struct kernel_slot *kernels;
+	uint32_t n_kernels;
+	VkPipelineCache cache;
+	VkDescriptorPool pool;
+	VkDescriptorSet *sets;
+	VkCommandPool cmd_pool;
+	VkCommandBuffer cb;
+	VkFence fence;
+	uint32_t barriers;
+};
+
+/* Where a tensor's bytes are. */
+static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
+                   VkDeviceSize *off)
+{
+	const struct rfx_vk_session *v = s->vk;
+	const rfx_tensor *ts = &s->model->graph.tensors[t];
+
+	if (ts->flags & RFX_TENSOR_CONST) {
+		*buf = s->model->vk->weights.buf;
+		*off = s->model->vk->offset[t];
+	} else if (!v->staging && (ts->flags & RFX_TENSOR_INPUT)) {
+		*buf = v->in_buf.buf;
+		*off = v->io_offset[t];
+	} else if (!v->staging && (ts->flags & RFX_TENSOR_OUTPUT)) {
+		*buf = v->out_buf.buf;
+		*off = v->io_offset[t];
+	} else {
+		*buf = v->arena.buf;
+		*off = v->plan.offset[t];
+	}
+}
+
+static rfx_status make_io(rfx_session *s, VkDeviceSize align)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	VkDeviceSize in_size = 0, out_size = 0;
+	rfx_status st;
+
+	for (uint32_t i = 0; i < g->n_inputs; i++) {
+		uint32_t t = g->inputs[i];
+		in_size = (in_size + align - 1) / align * align;
+		v->io_offset[t] = in_size;
+		in_size += rfx_tensor_bytes(&g->tensors[t]);
+	}
+	for (uint32_t i = 0; i < g->n_outputs; i++) {
+		uint32_t t = g->outputs[i];
+		if (g->tensors[t].flags & RFX_TENSOR_INPUT)
+			continue;
+		out_size = (out_size + align - 1) / align * align;
+		v->io_offset[t] = out_size;
+		out_size += rfx_tensor_bytes(&g->tensors[t]);
+	}
+	VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+				   VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+				   VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+	st = rfx_vk_buffer_create(ctx, in_size, usage, RFX_VK_HOST_VISIBLE, &v->in_buf);
+	if (st == RFX_OK)
+		st = rfx_vk_buffer_create(ctx, out_size, usage, RFX_VK_HOST_VISIBLE,
+					  &v->out_buf);
+	if (st == RFX_OK)
+		st = rfx_vk_buffer_create(ctx, v->plan.arena_bytes, usage,
+					  RFX_VK_DEVICE_LOCAL, &v->arena);
+	if (st == RFX_OK) {
+		memset(v->in_buf.map, 0, in_size);
+		memset(v->out_buf.map, 0, out_size);
+	}
+	return st;
+}
+
+static rfx_status plan_dispatches(rfx_session *s)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	uint32_t cap = 0, n;
+	char err[256];
+
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 1;
+	v->dispatch = calloc(cap ? cap : 1, sizeof(*v->dispatch));
+	if (!v->dispatch)
+		return RFX_E_OUT_OF_MEMORY;
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const rfx_layer *ly = &g->layers[l];
+		if (rfx_plan_is_view(&v->plan, g, ly))
+			continue;
+		rfx_status st = rfx_vk_layer_dispatches(g, ly, v->dispatch + v->n_dispatch,
+							&n, err, sizeof(err));
+		if (st != RFX_OK)
+			return rfx_fail(ctx, st, "%s", err);
+		for (uint32_t k = 0; k < n; k++) {
+			rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch + k];
+			for (uint32_t b = 0; b < d->n_bindings; b++) {
+				uint64_t bytes = rfx_tensor_bytes(&g->tensors[d->tensor[b]]);
+				if (bytes > ctx->vk.info.max_storage_buffer_range)
+					return rfx_fail(ctx, RFX_E_UNSUPPORTED,
+						"layer '%s': tensor '%s' is %llu bytes, "
+						"beyond maxStorageBufferRange (%u)",
+						ly->name, g->tensors[d->tensor[b]].name,
+						(unsigned long long)bytes,
+						ctx->vk.info.max_storage_buffer_range);
+			}
+		}
+		v->n_dispatch += n;
+	}
+	return RFX_OK;
+}
+
+static rfx_status make_kernels(rfx_session *s)
+{
+	rfx_context *ctx = s->model->ctx;
+	struct rfx_vk_session *v = s->vk;
+
+	v->kernels = calloc(v->n_dispatch ? v->n_dispatch : 1, sizeof(*v->kernels));
+	if (!v->kernels)
+		return RFX_E_OUT_OF_MEMORY;
+	for (uint32_t i = 0; i < v->n_dispatch; i++) {
+		const rfx_vk_dispatch *d = &v->dispatch[i];
+		uint32_t k;
+		for (k = 0; k < v->n_kernels; k++)
+			if (strcmp(v->kernels[k].shader, d->shader) == 0 &&
+			    v->kernels[k].local[0] == d->local[0] &&
+			    v->kernels[k].local[1] == d->local[1])
+				break;
+		if (k < v->n_kernels)
+			continue;
+		rfx_vk_kernel_desc kd = {
+			.shader = d->shader,
+			.n_bindings = d->n_bindings,
+			.push_size = RFX_VK_PUSH_WORDS * 4,
+			.n_spec = 2,
+			.spec = {d->local[0], d->local[1]},
+		};
+		if (kd.push_size > ctx->vk.info.max_push_constants_size)
+			kd.push_size = ctx->vk.info.max_push_constants_size;
+		rfx_status st = rfx_vk_kernel_create(ctx, v->cache, &kd,
+						     &v->kernels[k].k);
+		if (st != RFX_OK)
+			return st;
+		snprintf(v->kernels[k].shader, sizeof(v->kernels[k].shader), "%s",
+			 d->shader);
+		v->kernels[k].local[0] = d->local[0];
+		v->kernels[k].local[1] = d->local[1];
+		v->n_kernels++;
+	}
+	return RFX_OK;
+}
+
+static const rfx_vk_kernel *kernel_of(const struct rfx_vk_session *v,
+                                      const rfx_vk_dispatch *d)
+{
+	for (uint32_t k = 0; k < v->n_kernels; k++)
+		if (strcmp(v->kernels[k].shader, d->shader) == 0 &&
+		    v->kernels[k].local[0] == d->local[0] &&
+		    v->kernels[k].local[1] == d->local[1])
+			return &v->kernels[k].k;
+	return NULL;
+}
+
+static rfx_status make_sets(rfx_session *s)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	VkDevice dev = ctx->vk.device;
+	uint32_t n = v->n_dispatch ? v->n_dispatch : 1;
+	VkDescriptorPoolSize ps = {
+		VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+		n * RFX_VK_MAX_BINDINGS_PER_DISPATCH,
+	};
+	VkDescriptorPoolCreateInfo pci = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+		.maxSets = n,
+		.poolSizeCount = 1,
+		.pPoolSizes = &ps,
+	};
+	VkResult r = vkCreateDescriptorPool(dev, &pci, NULL, &v->pool);
+
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkCreateDescriptorPool");
+	v->sets = calloc(n, sizeof(*v->sets));
+	if (!v->sets)
+		return RFX_E_OUT_OF_MEMORY;
+	for (uint32_t i = 0; i < v->n_dispatch; i++) {
+		const rfx_vk_dispatch *d = &v->dispatch[i];
+		const rfx_vk_kernel *k = kernel_of(v, d);
+		VkDescriptorSetAllocateInfo ai = {
+			.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+			.descriptorPool = v->pool,
+			.descriptorSetCount = 1,
+			.pSetLayouts = &k->set_layout,
+		};
+		VkDescriptorBufferInfo bi[RFX_VK_MAX_BINDINGS_PER_DISPATCH];
+		r = vkAllocateDescriptorSets(dev, &ai, &v->sets[i]);
+		if (r != VK_SUCCESS)
+			return rfx_vk_fail(ctx, r, "vkAllocateDescriptorSets");
+		for (uint32_t b = 0; b < d->n_bindings; b++) {
+			uint64_t bytes = rfx_tensor_bytes(&g->tensors[d->tensor[b]]);
+			locate(s, d->tensor[b], &bi[b].buffer, &bi[b].offset);
+			bi[b].range = bytes ? bytes : 4;
+		}
+		VkWriteDescriptorSet w = {
+			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+			.dstSet = v->sets[i],
+			.dstBinding = 0,
+			.descriptorCount = d->n_bindings,
+			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+			.pBufferInfo = bi,
+		};
+		vkUpdateDescriptorSets(dev, 1, &w, 0, NULL);
+	}
+	return RFX_OK;
+}
+
+/* Byte ranges touched since the last barrier, to place barriers only where
+ * a dispatch reads what an earlier one wrote, or writes what an earlier
+ * one read or wrote (the arena reuses bytes). */
+struct range {
+	VkBuffer buf;
+	VkDeviceSize lo, hi;
+	int write;
+};
+
+static int overlaps(const struct range *a, const struct range *b)
+{
+	return a->buf == b->buf && a->lo < b->hi && b->lo < a->hi;
+}
+
+static void barrier(VkCommandBuffer cb, VkPipelineStageFlags src,
+                    VkAccessFlags src_access, VkPipelineStageFlags dst,
+                    VkAccessFlags dst_access)
+{
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = src_access,
+		.dstAccessMask = dst_access,
+	};
+	vkCmdPipelineBarrier(cb, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+static void record_io_copies(rfx_session *s, int inputs)
+{
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	uint32_t n = inputs ? g->n_inputs : g->n_outputs;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t t = inputs ? g->inputs[i] : g->outputs[i];
+		VkBufferCopy c = {.size = rfx_tensor_bytes(&g->tensors[t])};
+		if (!inputs && (g->tensors[t].flags & RFX_TENSOR_INPUT))
+			continue;
+		if (inputs) {
+			c.srcOffset = v->io_offset[t];
+			c.dstOffset = v->plan.offset[t];
+			vkCmdCopyBuffer(v->cb, v->in_buf.buf, v->arena.buf, 1, &c);
+		} else {
+			c.srcOffset = v->plan.offset[t];
+			c.dstOffset = v->io_offset[t];
+			vkCmdCopyBuffer(v->cb, v->arena.buf, v->out_buf.buf, 1, &c);
+		}
+	}
+}
+
+static rfx_status record(rfx_session *s)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	VkDevice dev = ctx->vk.device;
+	const VkPipelineStageFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+	const VkAccessFlags RW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+	struct range *pending;
+	uint32_t n_pending = 0;
+	VkPipeline bound = VK_NULL_HANDLE;
+	VkResult r;
+
+	VkCommandPoolCreateInfo pci = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+		.queueFamilyIndex = ctx->vk.queue_family,
+	};
+	r = vkCreateCommandPool(dev, &pci, NULL, &v->cmd_pool);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkCreateCommandPool");
+	VkCommandBufferAllocateInfo cai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.commandPool = v->cmd_pool,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+		.commandBufferCount = 1,
+	};
+	r = vkAllocateCommandBuffers(dev, &cai, &v->cb);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkAllocateCommandBuffers");
+	VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+	r = vkCreateFence(dev, &fci, NULL, &v->fence);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkCreateFence");
+
+	pending = calloc((size_t)v->n_dispatch * RFX_VK_MAX_BINDINGS_PER_DISPATCH + 1,
+			 sizeof(*pending));
+	if (!pending)
+		return RFX_E_OUT_OF_MEMORY;
+	VkCommandBufferBeginInfo begin = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+	};
+	vkBeginCommandBuffer(v->cb, &begin);
+	if (v->staging) {
+		record_io_copies(s, 1);
+		barrier(v->cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+			VK_ACCESS_TRANSFER_WRITE_BIT, CS, RW);
+	}
+	for (uint32_t i = 0; i < v->n_dispatch; i++) {
+		const rfx_vk_dispatch *d = &v->dispatch[i];
+		const rfx_vk_kernel *k = kernel_of(v, d);
+		struct range mine[RFX_VK_MAX_BINDINGS_PER_DISPATCH];
+		int need = 0;
+
+		for (uint32_t b = 0; b < d->n_bindings; b++) {
+			uint32_t t = d->tensor[b];
+			locate(s, t, &mine[b].buf, &mine[b].lo);
+			mine[b].write = b == d->out_binding;
+			if (mine[b].write) {
+				mine[b].lo += d->write_offset;
+				mine[b].hi = mine[b].lo + d->write_bytes;
+			} else {
+				mine[b].hi = mine[b].lo + rfx_tensor_bytes(&g->tensors[t]);
+			}
+			if (g->tensors[t].flags & RFX_TENSOR_CONST)
+				continue; /* never written after upload */
+			for (uint32_t p = 0; p < n_pending && !need; p++)
+				need = (mine[b].write || pending[p].write) &&
+				       overlaps(&mine[b], &pending[p]);
+		}
+		if (need) {
+			barrier(v->cb, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, RW);
+			v->barriers++;
+			n_pending = 0;
+		}
+		for (uint32_t b = 0; b < d->n_bindings; b++)
+			if (!(g->tensors[d->tensor[b]].flags & RFX_TENSOR_CONST))
+				pending[n_pending++] = mine[b];
+		if (k->pipeline != bound) {
+			vkCmdBindPipeline(v->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+					  k->pipeline);
+			bound = k->pipeline;
+		}
+		vkCmdBindDescriptorSets(v->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+					k->layout, 0, 1, &v->sets[i], 0, NULL);
+		if (k->push_size)
+			vkCmdPushConstants(v->cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT,
+					   0, d->push_size < k->push_size ?
+						      d->push_size : k->push_size,
+					   d->push);
+		vkCmdDispatch(v->cb, d->groups[0], d->groups[1], d->groups[2]);
+	}
+	free(pending);
+	if (v->staging) {
+		barrier(v->cb, CS, VK_ACCESS_SHADER_WRITE_BIT,
+			VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+		record_io_copies(s, 0);
+		barrier(v->cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+			VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+			VK_ACCESS_HOST_READ_BIT);
+	} else {
+		barrier(v->cb, CS, VK_ACCESS_SHADER_WRITE_BIT,
+			VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+	}
+	r = vkEndCommandBuffer(v->cb);
+	return r == VK_SUCCESS ? RFX_OK : rfx_vk_fail(ctx, r, "vkEndCommandBuffer");
+}
+
+rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v;
+	char cache_path[600];
+	int have_path = 0;
+	rfx_status st;
+	const char *force = getenv("RFX_FORCE_STAGING");
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return RFX_E_OUT_OF_MEMORY;
+	s->vk = v;
+	v->io_offset = calloc(g->n_tensors ? g->n_tensors : 1, sizeof(*v->io_offset));
+	if (!v->io_offset) {
+		st = RFX_E_OUT_OF_MEMORY;
+		goto fail;
+	}
+	/* Where the device can read host memory at full speed (unified
+	 * memory), kernels use the mapped I/O buffers directly; elsewhere
+	 * inputs and outputs are copied through the device arena. */
+	v->staging = !ctx->vk.info.device_local_host_visible ||
+		     (force && *force && strcmp(force, "0") != 0);
+	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
+	st = rfx_plan_build(g, align, v->staging, &v->plan);
+	if (st == RFX_OK)
+		st = make_io(s, align);
+	if (st == RFX_OK)
+		st = plan_dispatches(s);
+	if (st != RFX_OK)
+		goto fail;
+	if (!opt->no_pipeline_cache)
+		have_path = rfx_vk_pipeline_cache_path(ctx, opt->pipeline_cache_path,
+						       cache_path, sizeof(cache_path));
+	v->cache = rfx_vk_pipeline_cache_load(ctx, have_path ? cache_path : NULL);
+	st = make_kernels(s);
+	if (st == RFX_OK)
+		st = make_sets(s);
+	if (st == RFX_OK)
+		st = record(s);
+	if (st != RFX_OK)
+		goto fail;
+	if (have_path)
+		rfx_vk_pipeline_cache_save(ctx, v->cache, cache_path);
+	if (!opt->no_warmup) {
+		/* The first dispatch of each pipeline compiles it on some
+		 * drivers (lavapipe: tens of ms each): pay it now. */
+		st = rfx_vk_session_submit(s);
+		if (st == RFX_OK)
+			st = rfx_vk_session_wait(s, UINT64_MAX);
+		if (st != RFX_OK)
+			goto fail;
+	}
+	rfx_log(ctx, RFX_LOG_DEBUG,
+		"session: %u dispatches, %u barriers, %u pipelines, arena %llu "
+		"bytes for %llu bytes of tensors%s", v->n_dispatch, v->barriers,
+		v->n_kernels, (unsigned long long)v->plan.arena_bytes,
+		(unsigned long long)v->plan.tensor_bytes,
+		v->staging ? ", staged I/O" : "");
+	return RFX_OK;
+fail:
+	rfx_vk_session_destroy(s);
+	return st;
+}
+
+void rfx_vk_session_destroy(rfx_session *s)
+{
+	struct rfx_vk_session *v = s ? s->vk : NULL;
+	rfx_context *ctx;
+	VkDevice dev;
+
+	if (!v)
+		return;
+	ctx = s->model->ctx;
+	dev = ctx->vk.device;
+	if (v->fence) {
+		if (s->in_flight && !s->lost)
+			vkWaitForFences(dev, 1, &v->fence, VK_TRUE, UINT64_MAX);
+		vkDestroyFence(dev, v->fence, NULL);
+	}
+	if (v->cmd_pool)
+		vkDestroyCommandPool(dev, v->cmd_pool, NULL);
+	if (v->pool)
+		vkDestroyDescriptorPool(dev, v->pool, NULL);
+	for (uint32_t k = 0; k < v->n_kernels; k++)
+		rfx_vk_kernel_destroy(ctx, &v->kernels[k].k);
+	if (v->cache)
+		vkDestroyPipelineCache(dev, v->cache, NULL);
+	rfx_vk_buffer_destroy(ctx, &v->arena);
+	rfx_vk_buffer_destroy(ctx, &v->in_buf);
+	rfx_vk_buffer_destroy(ctx, &v->out_buf);
+	rfx_plan_finish(&v->plan);
+	free(v->kernels);
+	free(v->sets);
+	free(v->dispatch);
+	free(v->io_offset);
+	free(v);
+	s->vk = NULL;
+}
+
+void *rfx_vk_session_input(rfx_session *s, uint32_t i)
+{
+	const rfx_graph *g = &s->model->graph;
+
+	return (uint8_t *)s->vk->in_buf.map + s->vk->io_offset[g->inputs[i]];
+}
+
+const void *rfx_vk_session_output(rfx_session *s, uint32_t i)
+{
+	const rfx_graph *g = &s->model->graph;
+	uint32_t t = g->outputs[i];
+
+	if (g->tensors[t].flags & RFX_TENSOR_INPUT)
+		return (uint8_t *)s->vk->in_buf.map + s->vk->io_offset[t];
+	return (uint8_t *)s->vk->out_buf.map + s->vk->io_offset[t];
+}
+
+/* Test builds can make the next wait report a lost device. */
+#ifdef RFX_FAULT_INJECTION
+int rfx_fault_device_lost;
+#endif
+
+rfx_status rfx_vk_session_submit(rfx_session *s)
+{
+	rfx_context *ctx = s->model->ctx;
+	struct rfx_vk_session *v = s->vk;
+	VkSubmitInfo si = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.commandBufferCount = 1,
+		.pCommandBuffers = &v->cb,
+	};
+	VkResult r;
+
+	pthread_mutex_lock(&ctx->vk.queue_lock);
+	r = vkQueueSubmit(ctx->vk.queue, 1, &si, v->fence);
+	pthread_mutex_unlock(&ctx->vk.queue_lock);
+	if (r == VK_SUCCESS)
+		return RFX_OK;
+	return rfx_vk_fail(ctx, r, "vkQueueSubmit");
+}
+
+rfx_status rfx_vk_session_wait(rfx_session *s, uint64_t deadline_ns)
+{
+	rfx_context *ctx = s->model->ctx;
+	struct rfx_vk_session *v = s->vk;
+	uint64_t now = rfx_time_now_ns();
+	uint64_t timeout = deadline_ns > now ? deadline_ns - now : 0;
+	VkResult r = vkWaitForFences(ctx->vk.device, 1, &v->fence, VK_TRUE, timeout);
+
+#ifdef RFX_FAULT_INJECTION
+	if (rfx_fault_device_lost) {
+		rfx_fault_device_lost = 0;
+		r = VK_ERROR_DEVICE_LOST;
+	}
+#endif
+	if (r == VK_TIMEOUT)
+		return RFX_E_DEADLINE;
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkWaitForFences");
+	r = vkResetFences(ctx->vk.device, 1, &v->fence);
+	return r == VK_SUCCESS ? RFX_OK : rfx_vk_fail(ctx, r, "vkResetFences");
+}
+
+void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out)
+{
+	const struct rfx_vk_session *v = s->vk;
+
+	memset(out, 0, sizeof(*out));
+	if (!v)
+		return;
+	out->arena_bytes = v->plan.arena_bytes;
+	out->tensor_bytes = v->plan.tensor_bytes;
+	out->weight_bytes = s->model->vk ? s->model->vk->weights.size : 0;
+	out->dispatches = v->n_dispatch;
+	out->barriers = v->barriers;
+	out->pipelines = v->n_kernels;
+}
