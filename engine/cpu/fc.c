@@ -1,0 +1,32 @@
+/*
+ * FC reference. x [..., K], w [N, K], b [N]; y [..., N]:
+ *
+ *   y[r, j] = act(b[j] + sum_k w[j, k] * x[r, k])
+ *
+ * for every row r of x's leading dimensions; the sum runs in f32 from the
+ * bias, in increasing k.
+ */
+#include "cpu/cpu.h"
+
+void rfx_cpu_fc(const rfx_cpu_args *a)
+{
+	const rfx_tensor *xt = a->in_t[0], *wt = a->in_t[1];
+	const float *x = a->in[0], *w = a->in[1], *bias = a->in[2];
+	const uint64_t K = wt->dims[1], N = wt->dims[0];
+	const uint64_t rows = rfx_tensor_elements(xt) / K;
+	const rfx_act act = (rfx_act)a->layer->i[RFX_FC_ACT];
+
+	for (uint64_t r = 0; r < rows; r++) {
+		const float *xr = x + r * K;
+		float *y = a->out + r * N;
+
+		for (uint64_t j = 0; j < N; j++) {
+			const float *wr = w + j * K;
+			float acc = bias[j];
+			for (uint64_t k = 0; k < K; k++)
+				acc += wr[k] * xr[k];
+			y[j] = acc;
+		}
+		rfx_cpu_act_n(y, N, act, a->layer->f[0], a->layer->f[1]);
+	}
+}

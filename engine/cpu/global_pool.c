@@ -1,0 +1,29 @@
+/*
+ * GLOBAL_POOL reference. x [N,C,H,W]; y [N,C,1,1]: the largest value of
+ * each plane (MAX), or its f32 sum in row-major order divided by H*W (AVG).
+ */
+#include "cpu/cpu.h"
+
+void rfx_cpu_global_pool(const rfx_cpu_args *a)
+{
+	const rfx_tensor *xt = a->in_t[0];
+	const uint64_t NC = (uint64_t)xt->dims[0] * xt->dims[1];
+	const uint64_t HW = (uint64_t)xt->dims[2] * xt->dims[3];
+	const int is_max = a->layer->i[RFX_GPOOL_KIND] == RFX_POOL_MAX;
+
+	for (uint64_t nc = 0; nc < NC; nc++) {
+		const float *xp = a->in[0] + nc * HW;
+		float acc = xp[0];
+
+		if (is_max) {
+			for (uint64_t p = 1; p < HW; p++)
+				if (xp[p] > acc)
+					acc = xp[p];
+			a->out[nc] = acc;
+		} else {
+			for (uint64_t p = 1; p < HW; p++)
+				acc += xp[p];
+			a->out[nc] = acc / (float)HW;
+		}
+	}
+}
