@@ -17,6 +17,7 @@ struct rfx_model {
 	rfx_graph graph;            /* validated; constants point into it */
 	struct rfx_vk_model *vk;    /* NULL on the CPU backend */
 	atomic_int sessions;        /* live sessions; destroy refuses if > 0 */
+	char **labels;              /* graph.meta.n_labels names, one block */
 };
 
 struct rfx_session {
