@@ -335,6 +335,23 @@ RFX_API rfx_status rfx_session_wait(rfx_session *s, uint64_t deadline_ns);
 /* submit + wait. */
 RFX_API rfx_status rfx_session_run(rfx_session *s, uint64_t deadline_ns);
 
+
+/* What a session holds: the memory plan (device arena bytes against the sum
+ * of every activation tensor it places, which liveness sharing makes
+ * smaller), weight bytes, and the recorded work. On the CPU backend
+ * arena_bytes is the sum of its buffers and dispatches/barriers are 0. */
+typedef struct rfx_session_stats {
+	uint64_t arena_bytes;
+	uint64_t tensor_bytes;
+	uint64_t weight_bytes;
+	uint32_t dispatches;
+	uint32_t barriers;
+	uint32_t pipelines;
+} rfx_session_stats;
+/* Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT. */
+RFX_API rfx_status rfx_session_stats_get(const rfx_session *s,
+                                         rfx_session_stats *out);
+
 #ifdef __cplusplus
 }
 #endif
