@@ -122,7 +122,7 @@ static uint32_t add_tensor(rfx_builder *b, const char *name, rfx_dtype dtype,
 	t->rank = rank;
 	for (uint32_t d = 0; d < RFX_MAX_RANK; d++)
 		t->dims[d] = d < rank ? dims[d] : 1;
-	t->scale = 1.0f;
+	t->scale = 0.0f; /* quantization fields stay 0 on float tensors (the format checks) */
 	t->channel_scales = UINT32_MAX;
 	return b->n_tensors++;
 }
