@@ -605,6 +605,61 @@ START_TEST(test_io_and_plan)
 }
 END_TEST
 
+START_TEST(test_timing_and_profile)
+{
+	rfx_context *ctx = test_context(RFX_BACKEND_VULKAN);
+	size_t n;
+	void *bytes = make_model(48, 16, 3, &n, -1);
+	rfx_model *m;
+	rfx_session *s;
+	rfx_session_options so;
+	rfx_device_info info;
+	uint64_t gpu = 0, total = 0, sum = 0, layers[7];
+
+	ck_assert_int_eq(rfx_context_device_info(ctx, &info), RFX_OK);
+	ck_assert_int_eq(rfx_model_load_memory(ctx, bytes, n, &m), RFX_OK);
+	/* Off by default. */
+	ck_assert_int_eq(rfx_session_create(m, NULL, &s), RFX_OK);
+	ck_assert_int_eq(rfx_session_gpu_time_ns(s, &gpu), RFX_E_UNSUPPORTED);
+	ck_assert_int_eq(rfx_session_profile(s, layers, 7, &total), RFX_E_UNSUPPORTED);
+	rfx_session_destroy(s);
+	if (!info.timestamps) { /* nothing more to check on such a queue */
+		rfx_model_destroy(m);
+		free(bytes);
+		test_context_done(ctx);
+		return;
+	}
+	rfx_session_options_default(&so);
+	so.gpu_timing = 1;
+	so.profile = 1;
+	ck_assert_int_eq(rfx_session_create(m, &so, &s), RFX_OK);
+	fill_input(s, 1);
+	ck_assert_int_eq(rfx_session_submit(s), RFX_OK);
+	ck_assert_int_eq(rfx_session_gpu_time_ns(s, &gpu), RFX_E_BUSY);
+	ck_assert_int_eq(rfx_session_wait(s, UINT64_MAX), RFX_OK);
+	ck_assert_int_eq(rfx_session_gpu_time_ns(s, &gpu), RFX_OK);
+	ck_assert_uint_gt(gpu, 0);
+	ck_assert_int_eq(rfx_session_profile(s, layers, 6, &total), RFX_E_INVALID_ARGUMENT);
+	ck_assert_int_eq(rfx_session_profile(s, layers, 7, &total), RFX_OK);
+	for (int l = 0; l < 7; l++)
+		sum += layers[l];
+	/* Consecutive timestamps: the layers partition the whole run. */
+	ck_assert_uint_eq(sum, total);
+	ck_assert_uint_gt(layers[0], 0);     /* conv0 */
+	ck_assert_uint_eq(layers[4], 0);     /* the reshape is a view */
+	/* The production buffer still answers correctly afterwards. */
+	float want[10];
+	cpu_answer(bytes, n, 1, want);
+	fill_input(s, 1);
+	ck_assert_int_eq(rfx_session_run(s, UINT64_MAX), RFX_OK);
+	assert_close(rfx_session_output(s, 0, NULL), want, "after profiling");
+	rfx_session_destroy(s);
+	rfx_model_destroy(m);
+	free(bytes);
+	test_context_done(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session_vk");
@@ -617,6 +672,7 @@ int main(void)
 		{"golden", test_golden_check},
 		{"pipeline_cache", test_pipeline_cache},
 		{"io_and_plan", test_io_and_plan},
+		{"timing", test_timing_and_profile},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

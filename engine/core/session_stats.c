@@ -1,4 +1,4 @@
-/* rfx_session_stats_get: what a session's memory plan and recording hold. */
+/* Session introspection: memory plan, GPU timing, per-layer profile. */
 #include <string.h>
 
 #include "core/model.h"
@@ -33,4 +33,34 @@ rfx_status rfx_session_stats_get(const rfx_session *s, rfx_session_stats *out)
 	}
 	out->arena_bytes = out->tensor_bytes;
 	return RFX_OK;
+}
+
+rfx_status rfx_session_gpu_time_ns(rfx_session *s, uint64_t *ns)
+{
+	if (!s || !ns)
+		return RFX_E_INVALID_ARGUMENT;
+	if (!s->vk)
+		return RFX_E_UNSUPPORTED;
+	if (s->lost)
+		return RFX_E_DEVICE_LOST;
+	if (s->in_flight)
+		return RFX_E_BUSY;
+	return rfx_vk_session_gpu_time_ns(s, ns);
+}
+
+rfx_status rfx_session_profile(rfx_session *s, uint64_t *layer_ns,
+                               uint32_t n_layers, uint64_t *total_ns)
+{
+	if (!s || !layer_ns || n_layers != s->model->graph.n_layers)
+		return RFX_E_INVALID_ARGUMENT;
+	if (!s->vk)
+		return RFX_E_UNSUPPORTED;
+	if (s->lost)
+		return RFX_E_DEVICE_LOST;
+	if (s->in_flight)
+		return RFX_E_BUSY;
+	rfx_status st = rfx_vk_session_profile(s, layer_ns, n_layers, total_ns);
+	if (st == RFX_E_DEVICE_LOST)
+		s->lost = 1;
+	return st;
 }

@@ -301,6 +301,13 @@ typedef struct rfx_session_options {
 	int no_pipeline_cache;
 	/* Skip the warm-up run (benchmarks measure the first run with it). */
 	int no_warmup;
+	/* Vulkan: write a timestamp at the start and end of the recorded
+	 * command buffer, read by rfx_session_gpu_time_ns() (two queries; off
+	 * by default so the production command buffer carries none). */
+	int gpu_timing;
+	/* Vulkan: also record a separate profiling command buffer with a
+	 * timestamp after every dispatch, run by rfx_session_profile(). */
+	int profile;
 } rfx_session_options;
 
 RFX_API void rfx_session_options_default(rfx_session_options *opt);
@@ -351,6 +358,24 @@ typedef struct rfx_session_stats {
 /* Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT. */
 RFX_API rfx_status rfx_session_stats_get(const rfx_session *s,
                                          rfx_session_stats *out);
+
+
+/* GPU time of the last collected frame, from the timestamps gpu_timing
+ * recorded. Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT, RFX_E_UNSUPPORTED (CPU
+ * backend, gpu_timing off, or no timestamps on this queue), RFX_E_BUSY
+ * (frame in flight), RFX_E_NOT_SUBMITTED (nothing ran yet). */
+RFX_API rfx_status rfx_session_gpu_time_ns(rfx_session *s, uint64_t *ns);
+
+/* Runs the profiling command buffer once (blocking) and writes the GPU time
+ * of each layer, in layer order, into layer_ns[0..n_layers) (layers that
+ * need no dispatch get 0), and the whole run into *total_ns (may be NULL).
+ * Each dispatch is serialized by a barrier there, so the times add up.
+ * Not for the hot path: it is a diagnostic. Statuses: RFX_OK,
+ * RFX_E_INVALID_ARGUMENT (n_layers is not the model's layer count),
+ * RFX_E_UNSUPPORTED (not created with profile, CPU backend, no
+ * timestamps), RFX_E_BUSY, RFX_E_DEVICE_LOST. */
+RFX_API rfx_status rfx_session_profile(rfx_session *s, uint64_t *layer_ns,
+                                       uint32_t n_layers, uint64_t *total_ns);
 
 #ifdef __cplusplus
 }

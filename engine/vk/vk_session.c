@@ -43,7 +43,17 @@ struct rfx_vk_session {
 	VkCommandBuffer cb;
 	VkFence fence;
 	uint32_t barriers;
+	uint32_t *layer_of;       /* per dispatch: its layer */
+	/* gpu_timing: 2 timestamps in the production command buffer. */
+	VkQueryPool timing_pool;
+	int collected;            /* a frame has completed since creation */
+	/* profile: a second command buffer, a timestamp after each dispatch. */
+	VkQueryPool prof_pool;
+	VkCommandBuffer prof_cb;
+	VkFence prof_fence;
 };
+
+enum record_mode { RECORD_PRODUCTION, RECORD_PROFILE };
 
 /* Where a tensor's bytes are. */
 static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
@@ -117,7 +127,8 @@ static rfx_status plan_dispatches(rfx_session *s)
 	for (uint32_t l = 0; l < g->n_layers; l++)
 		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 1;
 	v->dispatch = calloc(cap ? cap : 1, sizeof(*v->dispatch));
-	if (!v->dispatch)
+	v->layer_of = calloc(cap ? cap : 1, sizeof(*v->layer_of));
+	if (!v->dispatch || !v->layer_of)
 		return RFX_E_OUT_OF_MEMORY;
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
@@ -140,6 +151,8 @@ static rfx_status plan_dispatches(rfx_session *s)
 						ctx->vk.info.max_storage_buffer_range);
 			}
 		}
+		for (uint32_t k = 0; k < n; k++)
+			v->layer_of[v->n_dispatch + k] = l;
 		v->n_dispatch += n;
 	}
 	return RFX_OK;
@@ -277,7 +290,7 @@ static void barrier(VkCommandBuffer cb, VkPipelineStageFlags src,
 	vkCmdPipelineBarrier(cb, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
-static void record_io_copies(rfx_session *s, int inputs)
+static void record_io_copies(rfx_session *s, int inputs, VkCommandBuffer cb)
 {
 	const rfx_graph *g = &s->model->graph;
 	struct rfx_vk_session *v = s->vk;
@@ -291,48 +304,43 @@ static void record_io_copies(rfx_session *s, int inputs)
 		if (inputs) {
 			c.srcOffset = v->io_offset[t];
 			c.dstOffset = v->plan.offset[t];
-			vkCmdCopyBuffer(v->cb, v->in_buf.buf, v->arena.buf, 1, &c);
+			vkCmdCopyBuffer(cb, v->in_buf.buf, v->arena.buf, 1, &c);
 		} else {
 			c.srcOffset = v->plan.offset[t];
 			c.dstOffset = v->io_offset[t];
-			vkCmdCopyBuffer(v->cb, v->arena.buf, v->out_buf.buf, 1, &c);
+			vkCmdCopyBuffer(cb, v->arena.buf, v->out_buf.buf, 1, &c);
 		}
 	}
 }
 
-static rfx_status record(rfx_session *s)
+static rfx_status make_queries(rfx_context *ctx, uint32_t n, VkQueryPool *out)
+{
+	VkQueryPoolCreateInfo qi = {
+		.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+		.queryType = VK_QUERY_TYPE_TIMESTAMP,
+		.queryCount = n,
+	};
+	VkResult r = vkCreateQueryPool(ctx->vk.device, &qi, NULL, out);
+
+	return r == VK_SUCCESS ? RFX_OK : rfx_vk_fail(ctx, r, "vkCreateQueryPool");
+}
+
+/* Records the whole run into cb. PRODUCTION: barriers only where needed,
+ * and (with pool) a timestamp at the start and the end. PROFILE: a full
+ * barrier and a timestamp after every dispatch (query i+1 ends dispatch i),
+ * so per-dispatch times add up to the whole. */
+static rfx_status record_cb(rfx_session *s, VkCommandBuffer cb,
+                            enum record_mode mode, VkQueryPool pool)
 {
 	rfx_context *ctx = s->model->ctx;
 	const rfx_graph *g = &s->model->graph;
 	struct rfx_vk_session *v = s->vk;
-	VkDevice dev = ctx->vk.device;
 	const VkPipelineStageFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
 	const VkAccessFlags RW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 	struct range *pending;
-	uint32_t n_pending = 0;
+	uint32_t n_pending = 0, n_queries = mode == RECORD_PROFILE ? v->n_dispatch + 1 : 2;
 	VkPipeline bound = VK_NULL_HANDLE;
 	VkResult r;
-
-	VkCommandPoolCreateInfo pci = {
-		.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-		.queueFamilyIndex = ctx->vk.queue_family,
-	};
-	r = vkCreateCommandPool(dev, &pci, NULL, &v->cmd_pool);
-	if (r != VK_SUCCESS)
-		return rfx_vk_fail(ctx, r, "vkCreateCommandPool");
-	VkCommandBufferAllocateInfo cai = {
-		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-		.commandPool = v->cmd_pool,
-		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-		.commandBufferCount = 1,
-	};
-	r = vkAllocateCommandBuffers(dev, &cai, &v->cb);
-	if (r != VK_SUCCESS)
-		return rfx_vk_fail(ctx, r, "vkAllocateCommandBuffers");
-	VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-	r = vkCreateFence(dev, &fci, NULL, &v->fence);
-	if (r != VK_SUCCESS)
-		return rfx_vk_fail(ctx, r, "vkCreateFence");
 
 	pending = calloc((size_t)v->n_dispatch * RFX_VK_MAX_BINDINGS_PER_DISPATCH + 1,
 			 sizeof(*pending));
@@ -341,12 +349,18 @@ static rfx_status record(rfx_session *s)
 	VkCommandBufferBeginInfo begin = {
 		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
 	};
-	vkBeginCommandBuffer(v->cb, &begin);
+	vkBeginCommandBuffer(cb, &begin);
+	if (pool) {
+		vkCmdResetQueryPool(cb, pool, 0, n_queries);
+		vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, pool, 0);
+	}
 	if (v->staging) {
-		record_io_copies(s, 1);
-		barrier(v->cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+		record_io_copies(s, 1, cb);
+		barrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
 			VK_ACCESS_TRANSFER_WRITE_BIT, CS, RW);
 	}
+	if (mode == RECORD_PRODUCTION)
+		v->barriers = 0;
 	for (uint32_t i = 0; i < v->n_dispatch; i++) {
 		const rfx_vk_dispatch *d = &v->dispatch[i];
 		const rfx_vk_kernel *k = kernel_of(v, d);
@@ -369,8 +383,8 @@ static rfx_status record(rfx_session *s)
 				need = (mine[b].write || pending[p].write) &&
 				       overlaps(&mine[b], &pending[p]);
 		}
-		if (need) {
-			barrier(v->cb, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, RW);
+		if (need && mode == RECORD_PRODUCTION) {
+			barrier(cb, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, RW);
 			v->barriers++;
 			n_pending = 0;
 		}
@@ -378,33 +392,91 @@ static rfx_status record(rfx_session *s)
 			if (!(g->tensors[d->tensor[b]].flags & RFX_TENSOR_CONST))
 				pending[n_pending++] = mine[b];
 		if (k->pipeline != bound) {
-			vkCmdBindPipeline(v->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+			vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
 					  k->pipeline);
 			bound = k->pipeline;
 		}
-		vkCmdBindDescriptorSets(v->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+		vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
 					k->layout, 0, 1, &v->sets[i], 0, NULL);
 		if (k->push_size)
-			vkCmdPushConstants(v->cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT,
+			vkCmdPushConstants(cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT,
 					   0, d->push_size < k->push_size ?
 						      d->push_size : k->push_size,
 					   d->push);
-		vkCmdDispatch(v->cb, d->groups[0], d->groups[1], d->groups[2]);
+		vkCmdDispatch(cb, d->groups[0], d->groups[1], d->groups[2]);
+		if (mode == RECORD_PROFILE) {
+			barrier(cb, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, RW);
+			vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+					    pool, i + 1);
+			n_pending = 0;
+		}
 	}
 	free(pending);
 	if (v->staging) {
-		barrier(v->cb, CS, VK_ACCESS_SHADER_WRITE_BIT,
+		barrier(cb, CS, VK_ACCESS_SHADER_WRITE_BIT,
 			VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-		record_io_copies(s, 0);
-		barrier(v->cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+		record_io_copies(s, 0, cb);
+		barrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
 			VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
 			VK_ACCESS_HOST_READ_BIT);
 	} else {
-		barrier(v->cb, CS, VK_ACCESS_SHADER_WRITE_BIT,
+		barrier(cb, CS, VK_ACCESS_SHADER_WRITE_BIT,
 			VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
 	}
-	r = vkEndCommandBuffer(v->cb);
+	if (pool && mode == RECORD_PRODUCTION)
+		vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool, 1);
+	r = vkEndCommandBuffer(cb);
 	return r == VK_SUCCESS ? RFX_OK : rfx_vk_fail(ctx, r, "vkEndCommandBuffer");
+}
+
+static rfx_status record(rfx_session *s, const rfx_session_options *opt)
+{
+	rfx_context *ctx = s->model->ctx;
+	struct rfx_vk_session *v = s->vk;
+	VkDevice dev = ctx->vk.device;
+	VkResult r;
+	rfx_status st;
+	int timestamps = ctx->vk.info.timestamps;
+
+	if ((opt->gpu_timing || opt->profile) && !timestamps)
+		rfx_log(ctx, RFX_LOG_WARNING, "this queue has no timestamps: GPU "
+			"timing and profiling are off");
+	VkCommandPoolCreateInfo pci = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+		.queueFamilyIndex = ctx->vk.queue_family,
+	};
+	r = vkCreateCommandPool(dev, &pci, NULL, &v->cmd_pool);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkCreateCommandPool");
+	VkCommandBufferAllocateInfo cai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.commandPool = v->cmd_pool,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+		.commandBufferCount = 1,
+	};
+	VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+	r = vkAllocateCommandBuffers(dev, &cai, &v->cb);
+	if (r == VK_SUCCESS)
+		r = vkCreateFence(dev, &fci, NULL, &v->fence);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "command buffer");
+	if (opt->gpu_timing && timestamps) {
+		st = make_queries(ctx, 2, &v->timing_pool);
+		if (st != RFX_OK)
+			return st;
+	}
+	st = record_cb(s, v->cb, RECORD_PRODUCTION, v->timing_pool);
+	if (st != RFX_OK || !opt->profile || !timestamps)
+		return st;
+	r = vkAllocateCommandBuffers(dev, &cai, &v->prof_cb);
+	if (r == VK_SUCCESS)
+		r = vkCreateFence(dev, &fci, NULL, &v->prof_fence);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "profiling command buffer");
+	st = make_queries(ctx, v->n_dispatch + 1, &v->prof_pool);
+	if (st == RFX_OK)
+		st = record_cb(s, v->prof_cb, RECORD_PROFILE, v->prof_pool);
+	return st;
 }
 
 rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
@@ -447,7 +519,7 @@ rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 	if (st == RFX_OK)
 		st = make_sets(s);
 	if (st == RFX_OK)
-		st = record(s);
+		st = record(s, opt);
 	if (st != RFX_OK)
 		goto fail;
 	if (have_path)
@@ -488,6 +560,12 @@ void rfx_vk_session_destroy(rfx_session *s)
 			vkWaitForFences(dev, 1, &v->fence, VK_TRUE, UINT64_MAX);
 		vkDestroyFence(dev, v->fence, NULL);
 	}
+	if (v->prof_fence)
+		vkDestroyFence(dev, v->prof_fence, NULL);
+	if (v->timing_pool)
+		vkDestroyQueryPool(dev, v->timing_pool, NULL);
+	if (v->prof_pool)
+		vkDestroyQueryPool(dev, v->prof_pool, NULL);
 	if (v->cmd_pool)
 		vkDestroyCommandPool(dev, v->cmd_pool, NULL);
 	if (v->pool)
@@ -503,6 +581,7 @@ void rfx_vk_session_destroy(rfx_session *s)
 	free(v->kernels);
 	free(v->sets);
 	free(v->dispatch);
+	free(v->layer_of);
 	free(v->io_offset);
 	free(v);
 	s->vk = NULL;
@@ -568,7 +647,79 @@ rfx_status rfx_vk_session_wait(rfx_session *s, uint64_t deadline_ns)
 	if (r != VK_SUCCESS)
 		return rfx_vk_fail(ctx, r, "vkWaitForFences");
 	r = vkResetFences(ctx->vk.device, 1, &v->fence);
-	return r == VK_SUCCESS ? RFX_OK : rfx_vk_fail(ctx, r, "vkResetFences");
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkResetFences");
+	v->collected = 1;
+	return RFX_OK;
+}
+
+/* Timestamp ticks between two queries, in ns, honouring the valid bits. */
+static uint64_t ticks_ns(rfx_context *ctx, uint64_t a, uint64_t b)
+{
+	return (uint64_t)((double)(b - a) * ctx->vk.info.timestamp_period_ns);
+}
+
+rfx_status rfx_vk_session_gpu_time_ns(rfx_session *s, uint64_t *ns)
+{
+	rfx_context *ctx = s->model->ctx;
+	struct rfx_vk_session *v = s->vk;
+	uint64_t q[2];
+
+	if (!v->timing_pool)
+		return RFX_E_UNSUPPORTED;
+	if (!v->collected)
+		return RFX_E_NOT_SUBMITTED;
+	VkResult r = vkGetQueryPoolResults(ctx->vk.device, v->timing_pool, 0, 2,
+					   sizeof(q), q, sizeof(q[0]),
+					   VK_QUERY_RESULT_64_BIT);
+	if (r != VK_SUCCESS)
+		return rfx_vk_fail(ctx, r, "vkGetQueryPoolResults");
+	*ns = ticks_ns(ctx, q[0], q[1]);
+	return RFX_OK;
+}
+
+rfx_status rfx_vk_session_profile(rfx_session *s, uint64_t *layer_ns,
+                                  uint32_t n_layers, uint64_t *total_ns)
+{
+	rfx_context *ctx = s->model->ctx;
+	struct rfx_vk_session *v = s->vk;
+	VkDevice dev = ctx->vk.device;
+	uint64_t *q;
+	VkResult r;
+
+	if (!v->prof_cb)
+		return RFX_E_UNSUPPORTED;
+	q = calloc(v->n_dispatch + 1, sizeof(*q));
+	if (!q)
+		return RFX_E_OUT_OF_MEMORY;
+	VkSubmitInfo si = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.commandBufferCount = 1,
+		.pCommandBuffers = &v->prof_cb,
+	};
+	pthread_mutex_lock(&ctx->vk.queue_lock);
+	r = vkQueueSubmit(ctx->vk.queue, 1, &si, v->prof_fence);
+	pthread_mutex_unlock(&ctx->vk.queue_lock);
+	if (r == VK_SUCCESS)
+		r = vkWaitForFences(dev, 1, &v->prof_fence, VK_TRUE, UINT64_MAX);
+	if (r == VK_SUCCESS)
+		r = vkResetFences(dev, 1, &v->prof_fence);
+	if (r == VK_SUCCESS)
+		r = vkGetQueryPoolResults(dev, v->prof_pool, 0, v->n_dispatch + 1,
+					  (v->n_dispatch + 1) * sizeof(*q), q,
+					  sizeof(*q), VK_QUERY_RESULT_64_BIT);
+	if (r != VK_SUCCESS) {
+		free(q);
+		return rfx_vk_fail(ctx, r, "profiling run");
+	}
+	for (uint32_t l = 0; l < n_layers; l++)
+		layer_ns[l] = 0;
+	for (uint32_t i = 0; i < v->n_dispatch; i++)
+		layer_ns[v->layer_of[i]] += ticks_ns(ctx, q[i], q[i + 1]);
+	if (total_ns)
+		*total_ns = ticks_ns(ctx, q[0], q[v->n_dispatch]);
+	free(q);
+	return RFX_OK;
 }
 
 void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out)

@@ -11,6 +11,11 @@ const void *rfx_vk_session_output(rfx_session *s, uint32_t i);
 rfx_status rfx_vk_session_submit(rfx_session *s);
 rfx_status rfx_vk_session_wait(rfx_session *s, uint64_t deadline_ns);
 
+/* See rfx_session_gpu_time_ns() / rfx_session_profile() in reflex.h. */
+rfx_status rfx_vk_session_gpu_time_ns(rfx_session *s, uint64_t *ns);
+rfx_status rfx_vk_session_profile(rfx_session *s, uint64_t *layer_ns,
+                                  uint32_t n_layers, uint64_t *total_ns);
+
 /* The memory plan of a session: arena bytes vs the sum of all activation
  * tensors, and the number of dispatches recorded. */
 typedef struct rfx_vk_session_stats {
