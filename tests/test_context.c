@@ -242,7 +242,7 @@ START_TEST(test_dispatch_embedded_kernel)
 			.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
 			.commandBufferCount = 1, .pCommandBuffers = &cb,
 		};
-		ck_assert_int_eq(vkQueueSubmit(ctx->vk.queue, 1, &si, fence), VK_SUCCESS);
+		ck_assert_int_eq(vkQueueSubmit(ctx->vk.queues[0], 1, &si, fence), VK_SUCCESS);
 		ck_assert_int_eq(vkWaitForFences(dev, 1, &fence, VK_TRUE, UINT64_MAX),
 				 VK_SUCCESS);
 		vkResetFences(dev, 1, &fence);

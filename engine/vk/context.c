@@ -1,4 +1,4 @@
-/* Context creation: instance, validation, device choice, one compute queue. */
+/* Context creation: instance, validation, device choice, compute queues. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +186,7 @@ static rfx_status create_device(rfx_context *ctx)
 	const rfx_device_info *d = &vk->info;
 	int v13 = VK_API_VERSION_MINOR(d->api_version) >= 3;
 	int v12 = v13 || VK_API_VERSION_MINOR(d->api_version) >= 2;
-	float prio = 1.0f;
+	float prio[RFX_VK_MAX_QUEUES] = {1, 1, 1, 1, 1, 1, 1, 1};
 	VkQueueFamilyProperties q[32];
 	uint32_t nq = 32, family = UINT32_MAX;
 	const char *exts[2];
@@ -224,8 +224,9 @@ static rfx_status create_device(rfx_context *ctx)
 	VkDeviceQueueCreateInfo qci = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
 		.queueFamilyIndex = family,
-		.queueCount = 1,
-		.pQueuePriorities = &prio,
+		.queueCount = q[family].queueCount < RFX_VK_MAX_QUEUES ?
+				      q[family].queueCount : RFX_VK_MAX_QUEUES,
+		.pQueuePriorities = prio,
 	};
 	VkDeviceCreateInfo ci = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
@@ -247,7 +248,9 @@ static rfx_status create_device(rfx_context *ctx)
 	if (r != VK_SUCCESS)
 		return rfx_vk_fail(ctx, r, "vkCreateDevice");
 	vk->queue_family = family;
-	vkGetDeviceQueue(vk->device, family, 0, &vk->queue);
+	vk->n_queues = qci.queueCount;
+	for (uint32_t i = 0; i < vk->n_queues; i++)
+		vkGetDeviceQueue(vk->device, family, i, &vk->queues[i]);
 	vk->f16 = d->shader_float16;
 	vk->int8 = d->shader_int8;
 	vk->storage8 = d->storage_8bit;
@@ -269,7 +272,8 @@ static rfx_status adopt(rfx_context *ctx, const rfx_context_options *opt)
 	vk->instance = (VkInstance)opt->vk_instance;
 	vk->phys = (VkPhysicalDevice)opt->vk_physical_device;
 	vk->device = (VkDevice)opt->vk_device;
-	vk->queue = (VkQueue)opt->vk_queue;
+	vk->queues[0] = (VkQueue)opt->vk_queue;
+	vk->n_queues = 1;
 	vk->queue_family = opt->vk_queue_family;
 	rfx_vk_probe(vk->phys, 0, &vk->info);
 	vk->info.chosen = 1;
@@ -302,7 +306,9 @@ rfx_status rfx_context_create(const rfx_context_options *opt_in,
 	ctx->log_level = opt.log_level;
 	atomic_init(&ctx->validation_count, 0);
 	pthread_mutex_init(&ctx->lock, NULL);
-	pthread_mutex_init(&ctx->vk.queue_lock, NULL);
+	for (int i = 0; i < RFX_VK_MAX_QUEUES; i++)
+		pthread_mutex_init(&ctx->vk.queue_locks[i], NULL);
+	atomic_init(&ctx->vk.next_queue, 0);
 	if (opt.backend == RFX_BACKEND_CPU) {
 		*out = ctx;
 		return RFX_OK;
@@ -354,9 +360,26 @@ void rfx_context_destroy(rfx_context *ctx)
 		if (vk->instance)
 			vkDestroyInstance(vk->instance, NULL);
 	}
-	pthread_mutex_destroy(&ctx->vk.queue_lock);
+	for (int i = 0; i < RFX_VK_MAX_QUEUES; i++)
+		pthread_mutex_destroy(&ctx->vk.queue_locks[i]);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
+}
+
+VkResult rfx_vk_submit(struct rfx_vk *vk, uint32_t q, VkCommandBuffer cb,
+                       VkFence fence)
+{
+	VkSubmitInfo si = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.commandBufferCount = 1,
+		.pCommandBuffers = &cb,
+	};
+	VkResult r;
+
+	pthread_mutex_lock(&vk->queue_locks[q]);
+	r = vkQueueSubmit(vk->queues[q], 1, &si, fence);
+	pthread_mutex_unlock(&vk->queue_locks[q]);
+	return r;
 }
 
 uint32_t rfx_context_validation_count(const rfx_context *ctx)

@@ -3,20 +3,28 @@
 #define RFX_VK_VK_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <vulkan/vulkan.h>
 
 #include "reflex.h"
+
+#define RFX_VK_MAX_QUEUES 8
 
 struct rfx_vk {
 	VkInstance instance;
 	VkPhysicalDevice phys;
 	VkDevice device;
-	VkQueue queue;
 	uint32_t queue_family;
-	/* vkQueueSubmit needs the queue externally synchronized: sessions on
-	 * one context share the queue, and hold this only around the submit
-	 * call itself (microseconds), never while waiting. */
-	pthread_mutex_t queue_lock;
+	/* Up to RFX_VK_MAX_QUEUES queues of the compute family; each session
+	 * takes its own (round robin), so sessions on different threads do
+	 * not contend. vkQueueSubmit needs a queue externally synchronized:
+	 * where the family has fewer queues than live sessions (lavapipe has
+	 * one), sessions share one, and its lock is held only around the
+	 * submit call itself (microseconds), never while waiting. */
+	uint32_t n_queues;
+	VkQueue queues[RFX_VK_MAX_QUEUES];
+	pthread_mutex_t queue_locks[RFX_VK_MAX_QUEUES];
+	atomic_uint next_queue;
 	int adopted; /* the application owns instance and device */
 	VkDebugUtilsMessengerEXT messenger;
 	VkPhysicalDeviceMemoryProperties mem;
@@ -24,6 +32,10 @@ struct rfx_vk {
 	/* Features enabled on the device (a subset of info). */
 	int f16, int8, storage8, storage16, int_dot;
 };
+
+/* Submits one command buffer on queue q, holding that queue's lock. */
+VkResult rfx_vk_submit(struct rfx_vk *vk, uint32_t q, VkCommandBuffer cb,
+                       VkFence fence);
 
 /* The name of a VkResult ("VK_ERROR_DEVICE_LOST"). */
 const char *rfx_vk_result_str(VkResult r);

@@ -54,16 +54,8 @@ rfx_status rfx_vk_run_once(rfx_context *ctx,
 		record(cb, user);
 		r = vkEndCommandBuffer(cb);
 	}
-	if (r == VK_SUCCESS) {
-		VkSubmitInfo si = {
-			.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-			.commandBufferCount = 1,
-			.pCommandBuffers = &cb,
-		};
-		pthread_mutex_lock(&ctx->vk.queue_lock);
-		r = vkQueueSubmit(ctx->vk.queue, 1, &si, fence);
-		pthread_mutex_unlock(&ctx->vk.queue_lock);
-	}
+	if (r == VK_SUCCESS)
+		r = rfx_vk_submit(&ctx->vk, 0, cb, fence);
 	if (r == VK_SUCCESS)
 		r = vkWaitForFences(dev, 1, &fence, VK_TRUE, UINT64_MAX);
 	if (fence)

@@ -51,6 +51,7 @@ struct rfx_vk_session {
 	VkQueryPool prof_pool;
 	VkCommandBuffer prof_cb;
 	VkFence prof_fence;
+	uint32_t queue;           /* index into the context's queues */
 };
 
 enum record_mode { RECORD_PRODUCTION, RECORD_PROFILE };
@@ -493,6 +494,7 @@ rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 	if (!v)
 		return RFX_E_OUT_OF_MEMORY;
 	s->vk = v;
+	v->queue = atomic_fetch_add(&ctx->vk.next_queue, 1) % ctx->vk.n_queues;
 	v->io_offset = calloc(g->n_tensors ? g->n_tensors : 1, sizeof(*v->io_offset));
 	if (!v->io_offset) {
 		st = RFX_E_OUT_OF_MEMORY;
@@ -613,16 +615,8 @@ rfx_status rfx_vk_session_submit(rfx_session *s)
 {
 	rfx_context *ctx = s->model->ctx;
 	struct rfx_vk_session *v = s->vk;
-	VkSubmitInfo si = {
-		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-		.commandBufferCount = 1,
-		.pCommandBuffers = &v->cb,
-	};
-	VkResult r;
+	VkResult r = rfx_vk_submit(&ctx->vk, v->queue, v->cb, v->fence);
 
-	pthread_mutex_lock(&ctx->vk.queue_lock);
-	r = vkQueueSubmit(ctx->vk.queue, 1, &si, v->fence);
-	pthread_mutex_unlock(&ctx->vk.queue_lock);
 	if (r == VK_SUCCESS)
 		return RFX_OK;
 	return rfx_vk_fail(ctx, r, "vkQueueSubmit");
@@ -692,14 +686,7 @@ rfx_status rfx_vk_session_profile(rfx_session *s, uint64_t *layer_ns,
 	q = calloc(v->n_dispatch + 1, sizeof(*q));
 	if (!q)
 		return RFX_E_OUT_OF_MEMORY;
-	VkSubmitInfo si = {
-		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-		.commandBufferCount = 1,
-		.pCommandBuffers = &v->prof_cb,
-	};
-	pthread_mutex_lock(&ctx->vk.queue_lock);
-	r = vkQueueSubmit(ctx->vk.queue, 1, &si, v->prof_fence);
-	pthread_mutex_unlock(&ctx->vk.queue_lock);
+	r = rfx_vk_submit(&ctx->vk, v->queue, v->prof_cb, v->prof_fence);
 	if (r == VK_SUCCESS)
 		r = vkWaitForFences(dev, 1, &v->prof_fence, VK_TRUE, UINT64_MAX);
 	if (r == VK_SUCCESS)
