@@ -252,7 +252,9 @@ static rfx_status add_golden(rfx_ir_graph *g, const rfx_convert_options *opt,
 	}
 	free(gi);
 	free(go);
-	say(opt, "golden: stored the CPU reference output for a seeded input");
+	if (st == RFX_OK)
+		say(opt, "golden: stored the CPU reference's output for a "
+		    "seeded random input");
 	return st;
 }
 
