@@ -660,6 +660,37 @@ START_TEST(test_timing_and_profile)
 }
 END_TEST
 
+START_TEST(test_device_lost)
+{
+	rfx_context *ctx = test_context(RFX_BACKEND_VULKAN);
+	size_t n;
+	void *bytes = make_model(16, 8, 2, &n, -1);
+	rfx_model *m;
+	rfx_session *s, *other;
+
+	ck_assert_int_eq(rfx_model_load_memory(ctx, bytes, n, &m), RFX_OK);
+	ck_assert_int_eq(rfx_session_create(m, NULL, &s), RFX_OK);
+	ck_assert_int_eq(rfx_session_create(m, NULL, &other), RFX_OK);
+	fill_input(s, 1);
+	ck_assert_int_eq(rfx_session_run(s, UINT64_MAX), RFX_OK);
+	atomic_store(&rfx_fault_device_lost, 1);
+	ck_assert_int_eq(rfx_session_run(s, UINT64_MAX), RFX_E_DEVICE_LOST);
+	/* Every later call fails cleanly. */
+	ck_assert_int_eq(rfx_session_submit(s), RFX_E_DEVICE_LOST);
+	ck_assert_int_eq(rfx_session_wait(s, UINT64_MAX), RFX_E_DEVICE_LOST);
+	ck_assert_int_eq(rfx_session_run(s, UINT64_MAX), RFX_E_DEVICE_LOST);
+	ck_assert_str_ne(rfx_context_last_error(ctx), "");
+	/* (The injected loss is the session's; the other still runs.) */
+	fill_input(other, 1);
+	ck_assert_int_eq(rfx_session_run(other, UINT64_MAX), RFX_OK);
+	rfx_session_destroy(s);
+	rfx_session_destroy(other);
+	rfx_model_destroy(m);
+	free(bytes);
+	test_context_done(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session_vk");
@@ -673,6 +704,7 @@ int main(void)
 		{"pipeline_cache", test_pipeline_cache},
 		{"io_and_plan", test_io_and_plan},
 		{"timing", test_timing_and_profile},
+		{"device_lost", test_device_lost},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -606,10 +606,9 @@ const void *rfx_vk_session_output(rfx_session *s, uint32_t i)
 	return (uint8_t *)s->vk->out_buf.map + s->vk->io_offset[t];
 }
 
-/* Test builds can make the next wait report a lost device. */
-#ifdef RFX_FAULT_INJECTION
-int rfx_fault_device_lost;
-#endif
+/* Fault injection for tests; hidden, so not reachable through
+ * libreflex.so. One relaxed atomic load per wait. */
+atomic_int rfx_fault_device_lost;
 
 rfx_status rfx_vk_session_submit(rfx_session *s)
 {
@@ -630,12 +629,9 @@ rfx_status rfx_vk_session_wait(rfx_session *s, uint64_t deadline_ns)
 	uint64_t timeout = deadline_ns > now ? deadline_ns - now : 0;
 	VkResult r = vkWaitForFences(ctx->vk.device, 1, &v->fence, VK_TRUE, timeout);
 
-#ifdef RFX_FAULT_INJECTION
-	if (rfx_fault_device_lost) {
-		rfx_fault_device_lost = 0;
+	if (atomic_load_explicit(&rfx_fault_device_lost, memory_order_relaxed) &&
+	    atomic_exchange(&rfx_fault_device_lost, 0))
 		r = VK_ERROR_DEVICE_LOST;
-	}
-#endif
 	if (r == VK_TIMEOUT)
 		return RFX_E_DEADLINE;
 	if (r != VK_SUCCESS)

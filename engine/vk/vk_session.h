@@ -2,6 +2,8 @@
 #ifndef RFX_VK_VK_SESSION_H
 #define RFX_VK_VK_SESSION_H
 
+#include <stdatomic.h>
+
 #include "core/model.h"
 
 rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt);
@@ -15,6 +17,10 @@ rfx_status rfx_vk_session_wait(rfx_session *s, uint64_t deadline_ns);
 rfx_status rfx_vk_session_gpu_time_ns(rfx_session *s, uint64_t *ns);
 rfx_status rfx_vk_session_profile(rfx_session *s, uint64_t *layer_ns,
                                   uint32_t n_layers, uint64_t *total_ns);
+
+/* Test hook (internal; not exported from libreflex.so): when set, the next
+ * wait reports VK_ERROR_DEVICE_LOST and clears it. */
+extern atomic_int rfx_fault_device_lost;
 
 /* The memory plan of a session: arena bytes vs the sum of all activation
  * tensors, and the number of dispatches recorded. */
