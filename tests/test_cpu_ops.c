@@ -448,7 +448,7 @@ START_TEST(test_pool_pytorch_numbers)
 		ck_assert_uint_eq(OH, 3);
 		ck_assert_uint_eq(OW, 3);
 		for (int k = 0; k < 9; k++)
-			ck_assert_float_eq_tol(y[k], incl ? avg_incl[k] : avg_excl[k], 2e-6);
+			ck_assert_float_eq_tol(y[k], (incl ? avg_incl[k] : avg_excl[k]), 2e-6);
 		free(y);
 		/* k(2,3) s2 p1, ceil_mode, 5x6: the last row of windows would
 		 * start in the bottom padding and is dropped; the last column's
@@ -458,7 +458,7 @@ START_TEST(test_pool_pytorch_numbers)
 		ck_assert_uint_eq(OH, 3);
 		ck_assert_uint_eq(OW, 4);
 		for (int k = 0; k < 12; k++)
-			ck_assert_float_eq_tol(y[k], incl ? ceil_incl[k] : ceil_excl[k], 2e-6);
+			ck_assert_float_eq_tol(y[k], (incl ? ceil_incl[k] : ceil_excl[k]), 2e-6);
 		free(y);
 	}
 	pool_case c3 = {1, 1, 5, 6, RFX_POOL_MAX, 2, 3, 2, 2, 1, 1, 1, 1, 1, 0, 1, 1};
@@ -486,6 +486,10 @@ START_TEST(test_pool_random)
 		{1, 2, 10, 8, RFX_POOL_AVG, 2, 3, 3, 2, 0, 2, 1, 0, 0, 0, 1, 1},
 		{1, 1, 11, 11, RFX_POOL_AVG, 3, 3, 2, 3, 2, 2, 2, 2, 0, 1, 2, 2},
 		{1, 3, 7, 7, RFX_POOL_AVG, 7, 7, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1},
+		/* ceil-mode windows running past the padding, both axes */
+		{1, 2, 6, 8, RFX_POOL_AVG, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1},
+		{1, 2, 6, 8, RFX_POOL_AVG, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 1, 1},
+		{1, 2, 6, 8, RFX_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 1, 1},
 	};
 
 	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
