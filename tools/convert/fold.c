@@ -295,7 +295,7 @@ static rfx_status eval_concat(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 
 	if (!x0)
 		return rfx_ir_node_fail(g, k, RFX_E_FORMAT, "no inputs");
-	if ((st = rfx_shape_axis(g, k, rfx_ir_attr_int(n, "axis", 0), x0->rank,
+	if ((st = rfx_shape_axis(g, k, rfx_ir_attr_int(n, "axis", 1), x0->rank,
 				 &axis)))
 		return st;
 	*out = *x0;

@@ -20,7 +20,8 @@ rfx_status rfx_tr_attrs(rfx_ir_graph *g, uint32_t k, const char *const *known)
 
 	for (uint32_t a = 0; a < n->n_attrs; a++) {
 		const char *name = n->attrs[a].name;
-		int ok = 0;
+		/* Opsets 1-5: a memory-reuse hint without effect on results. */
+		int ok = g->opset < 6 && strcmp(name, "consumed_inputs") == 0;
 		for (const char *const *p = known; *p && !ok; p++)
 			ok = strcmp(*p, name) == 0;
 		if (!ok)
@@ -415,7 +416,8 @@ static rfx_status tr_concat(rfx_ir_graph *g, uint32_t *k)
 
 	if ((st = rfx_tr_attrs(g, *k, known)))
 		return st;
-	if (!rfx_ir_attr_get(n, "axis"))
+	/* Before opset 4 the axis was optional, defaulting to 1. */
+	if (!rfx_ir_attr_get(n, "axis") && g->opset >= 4)
 		return rfx_ir_node_fail(g, *k, RFX_E_FORMAT, "axis is required");
 	if (n->n_in > RFX_MAX_LAYER_INPUTS)
 		return rfx_ir_node_fail(g, *k, RFX_E_UNSUPPORTED,
@@ -426,7 +428,7 @@ static rfx_status tr_concat(rfx_ir_graph *g, uint32_t *k)
 			return st;
 	if (cnt == 0)
 		return rfx_ir_node_fail(g, *k, RFX_E_FORMAT, "no inputs");
-	if ((st = rfx_shape_axis(g, *k, rfx_ir_attr_int(n, "axis", 0),
+	if ((st = rfx_shape_axis(g, *k, rfx_ir_attr_int(n, "axis", 1),
 				 g->values[in[0]].t.rank, &axis)) ||
 	    (st = rfx_tr_layer(g, *k, RFX_OP_CONCAT, in, cnt)))
 		return st;

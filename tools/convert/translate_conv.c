@@ -402,7 +402,8 @@ rfx_status rfx_tr_matmul(rfx_ir_graph *g, uint32_t *kp)
 rfx_status rfx_tr_batchnorm(rfx_ir_graph *g, uint32_t *kp)
 {
 	static const char *const known[] = {"epsilon", "momentum",
-					    "training_mode", "spatial", NULL};
+					    "training_mode", "spatial",
+					    "is_test", NULL};
 	static const char *const what[4] = {"scale", "bias", "mean",
 					    "variance"};
 	uint32_t k = *kp;
@@ -417,6 +418,10 @@ rfx_status rfx_tr_batchnorm(rfx_ir_graph *g, uint32_t *kp)
 		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
 					"training_mode=1 is not supported "
 					"(inference only)");
+	if (g->opset < 7 && rfx_ir_attr_int(nd, "is_test", 0) == 0)
+		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
+					"is_test=0 (training mode) is not "
+					"supported");
 	if (rfx_ir_attr_int(nd, "spatial", 1) != 1)
 		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
 					"spatial=0 is not supported");
