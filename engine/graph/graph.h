@@ -122,6 +122,18 @@ typedef enum rfx_pool_kind { RFX_POOL_MAX = 0, RFX_POOL_AVG = 1 } rfx_pool_kind;
  *         AXIS to the last, flattened (opset < 13).
  * REDUCE_MEAN in: x.  out: reduced dims set to 1 (KEEPDIMS) or removed.
  *         i: AXES (bitmask of input dims), KEEPDIMS.
+ * int8 (precision I8; the definition is engine/graph/quant.h and the CPU
+ * reference engine/cpu/, and the Vulkan kernels must equal it bit for bit):
+ *  - activations: I8 per tensor, asymmetric: real = scale * (q - zero_point),
+ *    zero_point in [-128, 127];
+ *  - CONV2D/FC weights: I8, symmetric per output channel (zero_point 0,
+ *    qaxis 0, channel_scales = an F32 constant of M scales); bias: I32
+ *    constant, real = bias_q * x_scale * w_scale[c];
+ *  - an I8 layer accumulates exactly in int32 and requantizes to its output
+ *    scale with an integer multiplier and shift derived on the host, by one
+ *    shared function, from the float scales in the file; fused ReLU/Clip
+ *    are clamps in the integer domain. Other activations are not fused
+ *    into I8 layers (the converter keeps such layers in float).
  */
 enum {
 	RFX_CONV_STRIDE_H = 0, RFX_CONV_STRIDE_W, RFX_CONV_PAD_T, RFX_CONV_PAD_L,
