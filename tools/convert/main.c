@@ -363,9 +363,9 @@ int main(int argc, char **argv)
 	if ((st = rfx_file_read(a.input, MAX_ONNX_BYTES, &onnx, &onnx_size, err,
 				sizeof(err))))
 		goto out;
+	uint32_t n_labels = 0;
 	if (a.labels_path) {
-		uint32_t n;
-		labels = read_labels(a.labels_path, &n, err, sizeof(err));
+		labels = read_labels(a.labels_path, &n_labels, err, sizeof(err));
 		if (!labels)
 			goto out;
 		opt.labels = labels;
@@ -386,6 +386,11 @@ int main(int argc, char **argv)
 	if ((st = rfx_convert_onnx(onnx, onnx_size, &opt, &g, &stats, err,
 				   sizeof(err))))
 		goto out;
+	const rfx_tensor *y = &g.tensors[g.outputs[0]];
+	if (n_labels && y->rank && y->dims[y->rank - 1] != n_labels)
+		fprintf(stderr, "rfx-convert: warning: %u labels, but output "
+			"'%s' has %u classes\n", n_labels, y->name,
+			y->dims[y->rank - 1]);
 	if ((st = rfx_format_write(&g, &bytes, &size, err, sizeof(err))) ||
 	    (st = rfx_file_write_atomic(a.output, bytes, size, err, sizeof(err))))
 		goto out;

@@ -60,6 +60,21 @@ rfx_status rfx_tr_infer(rfx_ir_graph *g, uint32_t k);
 rfx_status rfx_tr_ints(rfx_ir_graph *g, uint32_t k, const char *name,
                        uint32_t n, int64_t def, int64_t *out);
 
+/* A constant scalar input j (float or int), def when absent. */
+rfx_status rfx_tr_scalar_input(rfx_ir_graph *g, uint32_t k, uint32_t j,
+                               const char *what, float def, float *out);
+
+/* translate_data.c: data movement. */
+rfx_status rfx_tr_concat(rfx_ir_graph *g, uint32_t *k);
+rfx_status rfx_tr_reshape(rfx_ir_graph *g, uint32_t *k);
+rfx_status rfx_tr_flatten(rfx_ir_graph *g, uint32_t *k);
+rfx_status rfx_tr_squeeze(rfx_ir_graph *g, uint32_t *k);
+rfx_status rfx_tr_unsqueeze(rfx_ir_graph *g, uint32_t *k);
+rfx_status rfx_tr_transpose(rfx_ir_graph *g, uint32_t *k);
+rfx_status rfx_tr_pad(rfx_ir_graph *g, uint32_t *k);
+/* Identity/Dropout kept as a copy (a RESHAPE to the same shape). */
+rfx_status rfx_tr_copy(rfx_ir_graph *g, uint32_t *k);
+
 /* translate_conv.c: ops with weights or windows. */
 rfx_status rfx_tr_conv(rfx_ir_graph *g, uint32_t *k);
 rfx_status rfx_tr_gemm(rfx_ir_graph *g, uint32_t *k);
