@@ -26,6 +26,15 @@ struct rfx_session {
 	int lost;       /* device lost: every call fails from now on */
 	struct rfx_cpu_session *cpu;
 	struct rfx_vk_session *vk;
+	/* Frame input (engine/core/frame.h); frame_format 0 when unused. */
+	rfx_pixel_format frame_format;
+	rfx_frame_fit frame_fit;
+	uint32_t frame_max_w, frame_max_h;
+	uint8_t *frame;              /* mapped (Vulkan) or owned (CPU) */
+	size_t frame_cap;
+	struct rfx_frame_params *frame_params; /* where the kernel reads them */
+	struct rfx_frame_params *frame_params_own; /* CPU: owned storage */
+	float *frame_scratch;        /* CPU, F16 input: f32 before rounding */
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/frame.h"
 #include "core/golden.h"
 #include "core/model.h"
 #include "cpu/cpu.h"
@@ -87,6 +88,7 @@ rfx_status rfx_session_submit(rfx_session *s)
 	if (s->in_flight)
 		return RFX_E_BUSY;
 	if (is_cpu(s)) {
+		rfx_frame_run_cpu(s);
 		rfx_cpu_session_run(s->cpu);
 		s->in_flight = 1;
 		return RFX_OK;
@@ -167,7 +169,9 @@ static rfx_status golden_check(rfx_session *s)
 				in_info.size_bytes,
 				(unsigned long long)rfx_tensor_bytes(out_t));
 	memcpy(in, meta->golden_input, in_info.size_bytes);
+	int framed = rfx_frame_enable(s, 0); /* the input is the golden one */
 	st = rfx_session_run(s, UINT64_MAX);
+	rfx_frame_enable(s, framed);
 	if (st != RFX_OK)
 		return rfx_fail(ctx, st, "golden check: the run failed: %s",
 				rfx_status_str(st));
@@ -188,6 +192,7 @@ static void destroy_locked(rfx_session *s)
 		rfx_cpu_session_destroy(s->cpu);
 	if (s->vk)
 		rfx_vk_session_destroy(s); /* waits for a frame in flight */
+	rfx_frame_finish(s);
 	free(s);
 }
 
@@ -215,7 +220,10 @@ rfx_status rfx_session_create(rfx_model *m, const rfx_session_options *opt,
 	s->model = m;
 
 	pthread_mutex_lock(&ctx->lock);
-	if (ctx->backend == RFX_BACKEND_CPU) {
+	st = rfx_frame_setup(s, &o);
+	if (st != RFX_OK) {
+		/* reported by rfx_frame_setup */
+	} else if (ctx->backend == RFX_BACKEND_CPU) {
 		msg[0] = '\0';
 		st = rfx_cpu_session_create(&m->graph, &s->cpu, msg, sizeof(msg));
 		if (st != RFX_OK)

@@ -290,6 +290,24 @@ RFX_API const char *rfx_model_label(const rfx_model *m, uint32_t i);
 
 typedef struct rfx_session rfx_session;
 
+/* Raw camera-frame formats a session can take instead of a tensor (see
+ * rfx_session_options.frame_format). */
+typedef enum rfx_pixel_format {
+	RFX_PIXEL_NONE = 0,  /* the caller writes the input tensor itself */
+	RFX_PIXEL_RGB24 = 1, /* 3 bytes per pixel, R G B */
+	RFX_PIXEL_BGR24 = 2, /* 3 bytes per pixel, B G R */
+	RFX_PIXEL_GRAY8 = 3, /* 1 byte per pixel */
+	RFX_PIXEL_YUYV = 4,  /* YUV 4:2:2, Y0 U Y1 V per 2 pixels, BT.601 limited range */
+	RFX_PIXEL_RGBA32 = 5 /* 4 bytes per pixel, R G B A (A ignored) */
+} rfx_pixel_format;
+
+/* How a frame of another aspect ratio fills the model's input. */
+typedef enum rfx_frame_fit {
+	RFX_FIT_STRETCH = 0,   /* resize to the input, ignoring aspect */
+	RFX_FIT_CENTER_CROP = 1, /* scale to cover, crop the centre */
+	RFX_FIT_LETTERBOX = 2  /* scale to fit, pad with black */
+} rfx_frame_fit;
+
 typedef struct rfx_session_options {
 	/* Run the model's golden input at creation and fail with
 	 * RFX_E_MISMATCH if this device's answer is outside tolerance. */
@@ -308,6 +326,15 @@ typedef struct rfx_session_options {
 	/* Vulkan: also record a separate profiling command buffer with a
 	 * timestamp after every dispatch, run by rfx_session_profile(). */
 	int profile;
+	/* Frame input: when frame_format is not RFX_PIXEL_NONE, the session
+	 * takes raw frames of up to frame_max_width x frame_max_height pixels
+	 * (rfx_session_frame()) and turns them into input 0 (an image tensor
+	 * [1, C, H, W], C = 1 or 3) in the same command buffer: bilinear
+	 * resize (half-pixel centres) with the chosen fit, colour order, then
+	 * (pixel * scale - mean[c]) / std[c] from the model's metadata. */
+	rfx_pixel_format frame_format;
+	uint32_t frame_max_width, frame_max_height;
+	rfx_frame_fit frame_fit;
 } rfx_session_options;
 
 RFX_API void rfx_session_options_default(rfx_session_options *opt);
@@ -376,6 +403,19 @@ RFX_API rfx_status rfx_session_gpu_time_ns(rfx_session *s, uint64_t *ns);
  * timestamps), RFX_E_BUSY, RFX_E_DEVICE_LOST. */
 RFX_API rfx_status rfx_session_profile(rfx_session *s, uint64_t *layer_ns,
                                        uint32_t n_layers, uint64_t *total_ns);
+
+
+/* Frame input (sessions created with a frame_format): the mapped frame
+ * buffer, valid for the life of the session; *capacity (may be NULL) is
+ * its size in bytes. NULL if the session takes no frames. */
+RFX_API void *rfx_session_frame(rfx_session *s, size_t *capacity);
+/* Sets the size of the frame written next (width, height in pixels, stride
+ * in bytes per row; 0: tightly packed). Call before submit when the size
+ * changes; cheap, allocates nothing. Statuses: RFX_OK,
+ * RFX_E_INVALID_ARGUMENT (no frame input, zero or too large a size, stride
+ * too small), RFX_E_BUSY (a frame is in flight). */
+RFX_API rfx_status rfx_session_set_frame(rfx_session *s, uint32_t width,
+                                         uint32_t height, uint32_t stride);
 
 #ifdef __cplusplus
 }

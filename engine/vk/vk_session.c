@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/context.h"
+#include "core/frame.h"
 #include "vk/buffer.h"
 #include "vk/kernel.h"
 #include "vk/ops.h"
@@ -52,17 +53,31 @@ struct rfx_vk_session {
 	VkCommandBuffer prof_cb;
 	VkFence prof_fence;
 	uint32_t queue;           /* index into the context's queues */
+	/* Frame input: raw bytes and the preprocessing parameters, both
+	 * mapped; bound as "tensors" n_tensors + 0 and + 1. */
+	rfx_vk_buffer frame_buf, frame_params;
 };
+
+#define EXTRA_FRAME 0u
+#define EXTRA_PARAMS 1u
 
 enum record_mode { RECORD_PRODUCTION, RECORD_PROFILE };
 
-/* Where a tensor's bytes are. */
+/* Where a binding's bytes are: a tensor, or (past the last tensor) the
+ * frame buffer and its parameters. */
 static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
                    VkDeviceSize *off)
 {
 	const struct rfx_vk_session *v = s->vk;
-	const rfx_tensor *ts = &s->model->graph.tensors[t];
+	const rfx_graph *g = &s->model->graph;
 
+	if (t >= g->n_tensors) {
+		*buf = t - g->n_tensors == EXTRA_FRAME ? v->frame_buf.buf
+						       : v->frame_params.buf;
+		*off = 0;
+		return;
+	}
+	const rfx_tensor *ts = &g->tensors[t];
 	if (ts->flags & RFX_TENSOR_CONST) {
 		*buf = s->model->vk->weights.buf;
 		*off = s->model->vk->offset[t];
@@ -76,6 +91,59 @@ static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
 		*buf = v->arena.buf;
 		*off = v->plan.offset[t];
 	}
+}
+
+static uint64_t binding_bytes(const rfx_session *s, uint32_t t)
+{
+	const rfx_graph *g = &s->model->graph;
+
+	if (t >= g->n_tensors)
+		return t - g->n_tensors == EXTRA_FRAME ? s->vk->frame_buf.size
+						       : sizeof(rfx_frame_params);
+	return rfx_tensor_bytes(&g->tensors[t]);
+}
+
+/* The preprocessing dispatch: frame bytes -> input 0. */
+static rfx_status make_frame(rfx_session *s)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch];
+	uint32_t in = g->inputs[0];
+	char err[128];
+	rfx_status st;
+
+	st = rfx_vk_buffer_create(ctx, s->frame_cap, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+				  RFX_VK_HOST_VISIBLE, &v->frame_buf);
+	if (st == RFX_OK)
+		st = rfx_vk_buffer_create(ctx, sizeof(rfx_frame_params),
+					  VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+					  RFX_VK_HOST_VISIBLE, &v->frame_params);
+	if (st != RFX_OK)
+		return st;
+	memset(v->frame_buf.map, 0, s->frame_cap);
+	memcpy(v->frame_params.map, s->frame_params, sizeof(rfx_frame_params));
+	s->frame = v->frame_buf.map;
+	s->frame_params = v->frame_params.map;
+
+	uint32_t t[3] = {g->n_tensors + EXTRA_FRAME, g->n_tensors + EXTRA_PARAMS, in};
+	st = rfx_vk_variant(d, g, &g->layers[0], "preprocess", &in, 1, err, sizeof(err));
+	if (st != RFX_OK)
+		return rfx_fail(ctx, st, "frame input: %s", err);
+	for (int i = 0; i < 3; i++)
+		d->tensor[i] = t[i];
+	d->n_bindings = 3;
+	d->out_binding = 2;
+	d->write_offset = 0;
+	d->write_bytes = rfx_tensor_bytes(&g->tensors[in]);
+	d->local[0] = d->local[1] = 8;
+	d->groups[0] = (g->tensors[in].dims[3] + 7) / 8;
+	d->groups[1] = (g->tensors[in].dims[2] + 7) / 8;
+	d->groups[2] = 1;
+	v->layer_of[v->n_dispatch] = 0; /* timed with the first layer */
+	v->n_dispatch++;
+	return RFX_OK;
 }
 
 static rfx_status make_io(rfx_session *s, VkDeviceSize align)
@@ -127,10 +195,16 @@ static rfx_status plan_dispatches(rfx_session *s)
 
 	for (uint32_t l = 0; l < g->n_layers; l++)
 		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 1;
-	v->dispatch = calloc(cap ? cap : 1, sizeof(*v->dispatch));
-	v->layer_of = calloc(cap ? cap : 1, sizeof(*v->layer_of));
+	cap += 1; /* frame preprocessing */
+	v->dispatch = calloc(cap, sizeof(*v->dispatch));
+	v->layer_of = calloc(cap, sizeof(*v->layer_of));
 	if (!v->dispatch || !v->layer_of)
 		return RFX_E_OUT_OF_MEMORY;
+	if (s->frame_format != RFX_PIXEL_NONE) {
+		rfx_status st = make_frame(s);
+		if (st != RFX_OK)
+			return st;
+	}
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
 		if (rfx_plan_is_view(&v->plan, g, ly))
@@ -213,7 +287,7 @@ static const rfx_vk_kernel *kernel_of(const struct rfx_vk_session *v,
 static rfx_status make_sets(rfx_session *s)
 {
 	rfx_context *ctx = s->model->ctx;
-	const rfx_graph *g = &s->model->graph;
+
 	struct rfx_vk_session *v = s->vk;
 	VkDevice dev = ctx->vk.device;
 	uint32_t n = v->n_dispatch ? v->n_dispatch : 1;
@@ -248,7 +322,7 @@ static rfx_status make_sets(rfx_session *s)
 		if (r != VK_SUCCESS)
 			return rfx_vk_fail(ctx, r, "vkAllocateDescriptorSets");
 		for (uint32_t b = 0; b < d->n_bindings; b++) {
-			uint64_t bytes = rfx_tensor_bytes(&g->tensors[d->tensor[b]]);
+			uint64_t bytes = binding_bytes(s, d->tensor[b]);
 			locate(s, d->tensor[b], &bi[b].buffer, &bi[b].offset);
 			bi[b].range = bytes ? bytes : 4;
 		}
@@ -376,10 +450,10 @@ static rfx_status record_cb(rfx_session *s, VkCommandBuffer cb,
 				mine[b].lo += d->write_offset;
 				mine[b].hi = mine[b].lo + d->write_bytes;
 			} else {
-				mine[b].hi = mine[b].lo + rfx_tensor_bytes(&g->tensors[t]);
+				mine[b].hi = mine[b].lo + binding_bytes(s, t);
 			}
-			if (g->tensors[t].flags & RFX_TENSOR_CONST)
-				continue; /* never written after upload */
+			if (t >= g->n_tensors || (g->tensors[t].flags & RFX_TENSOR_CONST))
+				continue; /* written by the host / never written */
 			for (uint32_t p = 0; p < n_pending && !need; p++)
 				need = (mine[b].write || pending[p].write) &&
 				       overlaps(&mine[b], &pending[p]);
@@ -390,7 +464,8 @@ static rfx_status record_cb(rfx_session *s, VkCommandBuffer cb,
 			n_pending = 0;
 		}
 		for (uint32_t b = 0; b < d->n_bindings; b++)
-			if (!(g->tensors[d->tensor[b]].flags & RFX_TENSOR_CONST))
+			if (d->tensor[b] < g->n_tensors &&
+			    !(g->tensors[d->tensor[b]].flags & RFX_TENSOR_CONST))
 				pending[n_pending++] = mine[b];
 		if (k->pipeline != bound) {
 			vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
@@ -399,7 +474,7 @@ static rfx_status record_cb(rfx_session *s, VkCommandBuffer cb,
 		}
 		vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
 					k->layout, 0, 1, &v->sets[i], 0, NULL);
-		if (k->push_size)
+		if (k->push_size && d->push_size)
 			vkCmdPushConstants(cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT,
 					   0, d->push_size < k->push_size ?
 						      d->push_size : k->push_size,
@@ -576,6 +651,8 @@ void rfx_vk_session_destroy(rfx_session *s)
 		rfx_vk_kernel_destroy(ctx, &v->kernels[k].k);
 	if (v->cache)
 		vkDestroyPipelineCache(dev, v->cache, NULL);
+	rfx_vk_buffer_destroy(ctx, &v->frame_buf);
+	rfx_vk_buffer_destroy(ctx, &v->frame_params);
 	rfx_vk_buffer_destroy(ctx, &v->arena);
 	rfx_vk_buffer_destroy(ctx, &v->in_buf);
 	rfx_vk_buffer_destroy(ctx, &v->out_buf);
