@@ -345,7 +345,9 @@ static void run_test(struct run *r, const char *test)
 	free(onnx);
 }
 
-START_TEST(test_node_tests)
+/* Every supported node test on one backend: the CPU reference first, then
+ * the Vulkan kernels against the same expected outputs. */
+static void run_all(rfx_backend backend)
 {
 	static struct run r;
 	char *names[MAX_TESTS];
@@ -362,7 +364,7 @@ START_TEST(test_node_tests)
 			names[n++] = strdup(e->d_name);
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), name_cmp);
-	r.ctx = test_context(RFX_BACKEND_CPU);
+	r.ctx = test_context(backend);
 	for (uint32_t k = 0; k < n; k++) {
 		run_test(&r, names[k]);
 		free(names[k]);
@@ -372,14 +374,26 @@ START_TEST(test_node_tests)
 		if (!r.list[k].seen)
 			note_failure(&r, r.list[k].name,
 				     "listed in out_of_scope.txt but not found");
-	printf("ONNX conformance: %u passed / %u failed / %u unsupported "
+	printf("ONNX conformance (%s): %u passed / %u failed / %u unsupported "
 	       "(%u supported-op tests out of scope, see "
 	       "tests/conformance/out_of_scope.txt; %u node tests)\n",
-	       r.passed, r.failed, r.unsupported, r.skipped, n);
+	       backend == RFX_BACKEND_CPU ? "cpu" : "vulkan", r.passed,
+	       r.failed, r.unsupported, r.skipped, n);
 	fflush(stdout);
 	ck_assert_msg(r.failed == 0, "%u failures:\n%s", r.failed, r.failures);
 	/* The runner must have run something: not a vacuous pass. */
 	ck_assert_uint_gt(r.passed, 100);
+}
+
+START_TEST(test_node_tests)
+{
+	run_all(RFX_BACKEND_CPU);
+}
+END_TEST
+
+START_TEST(test_node_tests_vulkan)
+{
+	run_all(RFX_BACKEND_VULKAN);
 }
 END_TEST
 
@@ -389,6 +403,7 @@ int main(void)
 	TCase *tc = tcase_create("onnx_node");
 
 	tcase_add_test(tc, test_node_tests);
+	tcase_add_test(tc, test_node_tests_vulkan);
 	tcase_set_timeout(tc, 600);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
