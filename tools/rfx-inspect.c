@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "format/rfx_format.h"
+#include "vk/plan.h"
 #include "graph/graph.h"
 
 typedef struct layer_stats {
@@ -100,6 +101,21 @@ static uint64_t peak_activations(const rfx_graph *g)
 	free(last);
 	free(delta);
 	return peak;
+}
+
+/* The Vulkan session's memory plan for this graph (engine/vk/plan.c), with
+ * the 256-byte binding alignment every device accepts: arena bytes against
+ * the sum of the activation tensors it places. */
+static void memory_plan(const rfx_graph *g, uint64_t *arena, uint64_t *sum)
+{
+	rfx_plan p;
+
+	*arena = *sum = 0;
+	if (rfx_plan_build(g, 256, 0, &p) != RFX_OK)
+		return;
+	*arena = p.arena_bytes;
+	*sum = p.tensor_bytes;
+	rfx_plan_finish(&p);
 }
 
 static void shape_str(const rfx_tensor *t, char *buf, size_t n)
@@ -352,7 +368,13 @@ static void print_text(const char *path, const rfx_format_info *info,
 		params += s.params;
 		macs += s.macs;
 	}
-	printf("\ntotal: %llu parameters, %llu MACs, %llu weight bytes, peak activation memory %llu bytes\n",
+	uint64_t arena, sum;
+	memory_plan(g, &arena, &sum);
+	printf("\nmemory plan (Vulkan): arena %llu bytes for %llu bytes of "
+	       "intermediate tensors (%.0f%%; inputs and outputs live in their "
+	       "own mapped buffers)\n", (unsigned long long)arena,
+	       (unsigned long long)sum, sum ? 100.0 * (double)arena / (double)sum : 0.0);
+	printf("total: %llu parameters, %llu MACs, %llu weight bytes, peak activation memory %llu bytes\n",
 	       (unsigned long long)params, (unsigned long long)macs,
 	       (unsigned long long)wbytes, (unsigned long long)peak_activations(g));
 }
@@ -451,7 +473,11 @@ static void print_json(const char *path, const rfx_format_info *info,
 		params += s.params;
 		macs += s.macs;
 	}
-	printf("],\"total\":{\"params\":%llu,\"macs\":%llu,\"weight_bytes\":%llu,\"peak_activation_bytes\":%llu}}\n",
+	uint64_t arena, sum;
+	memory_plan(g, &arena, &sum);
+	printf("],\"memory_plan\":{\"arena_bytes\":%llu,\"tensor_bytes\":%llu}",
+	       (unsigned long long)arena, (unsigned long long)sum);
+	printf(",\"total\":{\"params\":%llu,\"macs\":%llu,\"weight_bytes\":%llu,\"peak_activation_bytes\":%llu}}\n",
 	       (unsigned long long)params, (unsigned long long)macs,
 	       (unsigned long long)wbytes, (unsigned long long)peak_activations(g));
 }
