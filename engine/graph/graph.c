@@ -79,6 +79,8 @@ const char *rfx_op_name(rfx_op op)
 	case RFX_OP_PAD: return "pad";
 	case RFX_OP_SOFTMAX: return "softmax";
 	case RFX_OP_REDUCE_MEAN: return "reduce_mean";
+	case RFX_OP_QUANTIZE: return "quantize";
+	case RFX_OP_DEQUANTIZE: return "dequantize";
 	case RFX_OP_COUNT_: break;
 	}
 	return "unknown";

@@ -65,6 +65,8 @@ typedef enum rfx_op {
 	RFX_OP_PAD,         /* constant padding */
 	RFX_OP_SOFTMAX,
 	RFX_OP_REDUCE_MEAN,
+	RFX_OP_QUANTIZE,    /* float -> int8 with the output's scale/zero point */
+	RFX_OP_DEQUANTIZE,  /* int8 -> float */
 	RFX_OP_COUNT_
 } rfx_op;
 
@@ -122,6 +124,10 @@ typedef enum rfx_pool_kind { RFX_POOL_MAX = 0, RFX_POOL_AVG = 1 } rfx_pool_kind;
  *         AXIS to the last, flattened (opset < 13).
  * REDUCE_MEAN in: x.  out: reduced dims set to 1 (KEEPDIMS) or removed.
  *         i: AXES (bitmask of input dims), KEEPDIMS.
+ * QUANTIZE in: x (F32/F16).  out: same shape, I8 (precision I8), with the
+ *         output tensor's scale and zero point.  (no attributes)
+ * DEQUANTIZE in: x (I8).  out: same shape, F32 or F16 (the precision).
+ *         (no attributes)
  * int8 (precision I8; the definition is engine/graph/quant.h and the CPU
  * reference engine/cpu/, and the Vulkan kernels must equal it bit for bit):
  *  - activations: I8 per tensor, asymmetric: real = scale * (q - zero_point),
@@ -134,6 +140,13 @@ typedef enum rfx_pool_kind { RFX_POOL_MAX = 0, RFX_POOL_AVG = 1 } rfx_pool_kind;
  *    shared function, from the float scales in the file; fused ReLU/Clip
  *    are clamps in the integer domain. Other activations are not fused
  *    into I8 layers (the converter keeps such layers in float).
+ *  - every activation input of an I8 layer is I8, and float layers read
+ *    float activations only: QUANTIZE / DEQUANTIZE layers are the
+ *    crossings. I8 RESHAPE, TRANSPOSE and PAD keep the input's scale and
+ *    zero point on their output; CONV2D, FC, POOL2D, GLOBAL_POOL, BINARY
+ *    (ADD, SUB, MUL), UNARY (NONE, RELU, CLIP) and CONCAT requantize to
+ *    their output's. The exact formula of each is in graph/quant.h;
+ *    SOFTMAX, REDUCE_MEAN and BINARY DIV have no I8 form.
  */
 enum {
 	RFX_CONV_STRIDE_H = 0, RFX_CONV_STRIDE_W, RFX_CONV_PAD_T, RFX_CONV_PAD_L,

@@ -19,6 +19,8 @@ static const rfx_infer_fn infer_table[RFX_OP_COUNT_] = {
 	[RFX_OP_PAD] = rfx_infer_pad,
 	[RFX_OP_SOFTMAX] = rfx_infer_softmax,
 	[RFX_OP_REDUCE_MEAN] = rfx_infer_reduce_mean,
+	[RFX_OP_QUANTIZE] = rfx_infer_quantize,
+	[RFX_OP_DEQUANTIZE] = rfx_infer_dequantize,
 };
 
 rfx_status rfx_op_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -31,6 +31,10 @@ rfx_status rfx_infer_softmax(const rfx_graph *g, const rfx_layer *l,
                              rfx_tensor *out, char *err, size_t errlen);
 rfx_status rfx_infer_reduce_mean(const rfx_graph *g, const rfx_layer *l,
                                  rfx_tensor *out, char *err, size_t errlen);
+rfx_status rfx_infer_quantize(const rfx_graph *g, const rfx_layer *l,
+                              rfx_tensor *out, char *err, size_t errlen);
+rfx_status rfx_infer_dequantize(const rfx_graph *g, const rfx_layer *l,
+                                rfx_tensor *out, char *err, size_t errlen);
 
 /* Writes "fmt..." into err and returns RFX_E_FORMAT. */
 rfx_status rfx_op_fail(char *err, size_t errlen, const char *fmt, ...)
