@@ -94,3 +94,83 @@ void rfx_cpu_conv2d(const rfx_cpu_args *a)
 		}
 	}
 }
+
+/*
+ * CONV2D at I8 (graph/quant.h): per output channel m, one int32 plane
+ *
+ *   acc = bias_q[m] + sum_{c,ky,kx} (x - z_x) * w[m,c,ky,kx]
+ *
+ * over the taps inside the input, wrapping (computed in uint32), in the
+ * same loop order as the float code; then each pixel is requantized to
+ * the output (or, with a residual, to the sum scale, added to the
+ * rescaled residual and brought to the output scale) and clamped.
+ */
+void rfx_cpu_conv2d_i8(const rfx_cpu_args *a)
+{
+	const rfx_layer *l = a->layer;
+	const rfx_quant_layer *q = a->q;
+	const rfx_tensor *xt = a->in_t[0], *wt = a->in_t[1], *yt = a->out_t;
+	const int8_t *x = a->in_raw[0], *w = a->in_raw[1];
+	const int8_t *res = a->n_in > 3 ? a->in_raw[3] : NULL;
+	int8_t *yq = a->out_raw;
+	uint32_t *acc = (uint32_t *)a->acc;
+	const int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2],
+		      W = xt->dims[3];
+	const int64_t M = yt->dims[1], OH = yt->dims[2], OW = yt->dims[3];
+	const int64_t KH = wt->dims[2], KW = wt->dims[3];
+	const int64_t sH = l->i[RFX_CONV_STRIDE_H], sW = l->i[RFX_CONV_STRIDE_W];
+	const int64_t pT = l->i[RFX_CONV_PAD_T], pL = l->i[RFX_CONV_PAD_L];
+	const int64_t dH = l->i[RFX_CONV_DIL_H], dW = l->i[RFX_CONV_DIL_W];
+	const int64_t G = l->i[RFX_CONV_GROUP] > 0 ? l->i[RFX_CONV_GROUP] : 1;
+	const int64_t CG = C / G, MG = M / G, plane = OH * OW;
+	const int32_t zx = q->in_zp[0];
+
+	for (int64_t n = 0; n < N; n++) {
+		for (int64_t m = 0; m < M; m++) {
+			const int64_t g = m / MG;
+			const rfx_requant rq = q->ch_rq[m];
+			int8_t *y = yq + (n * M + m) * plane;
+
+			for (int64_t p = 0; p < plane; p++)
+				acc[p] = (uint32_t)q->bias[m];
+			for (int64_t c = 0; c < CG; c++) {
+				const int8_t *xp = x + (n * C + g * CG + c) * H * W;
+				const int8_t *wk = w + (m * CG + c) * KH * KW;
+
+				for (int64_t ky = 0; ky < KH; ky++) {
+					int64_t oh0, oh1;
+					valid_range(ky * dH - pT, sH, H, OH, &oh0, &oh1);
+					for (int64_t kx = 0; kx < KW; kx++) {
+						const int32_t wv = wk[ky * KW + kx];
+						const int64_t offx = kx * dW - pL;
+						int64_t ow0, ow1;
+						if (wv == 0)
+							continue; /* adds 0 */
+						valid_range(offx, sW, W, OW, &ow0, &ow1);
+						for (int64_t oh = oh0; oh < oh1; oh++) {
+							const int8_t *xr = xp + (oh * sH + ky * dH - pT) * W;
+							uint32_t *ar = acc + oh * OW;
+							for (int64_t ow = ow0; ow < ow1; ow++)
+								ar[ow] += (uint32_t)((xr[ow * sW + offx] - zx) * wv);
+						}
+					}
+				}
+			}
+			if (!res) {
+				for (int64_t p = 0; p < plane; p++)
+					y[p] = rfx_cpu_i8_out(rfx_requantize((int32_t)acc[p], rq.m,
+									       rq.shift), q);
+				continue;
+			}
+			const int8_t *r = res + (n * M + m) * plane;
+			for (int64_t p = 0; p < plane; p++) {
+				int32_t t = rfx_quant_sat_add(
+					rfx_requantize((int32_t)acc[p], rq.m, rq.shift),
+					rfx_requantize(r[p] - q->in_zp[3], q->in_rq[3].m,
+						       q->in_rq[3].shift));
+				y[p] = rfx_cpu_i8_out(rfx_requantize(t, q->sum_rq.m,
+								     q->sum_rq.shift), q);
+			}
+		}
+	}
+}

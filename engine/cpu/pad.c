@@ -37,3 +37,33 @@ void rfx_cpu_pad(const rfx_cpu_args *a)
 		x += n[5];
 	}
 }
+
+/* PAD at I8: the padding is Q(f0) with the output's scale and zero point
+ * (the input's too); the block at offset begin is x's bytes. */
+void rfx_cpu_pad_i8(const rfx_cpu_args *a)
+{
+	const rfx_tensor *xt = a->in_t[0], *yt = a->out_t;
+	const int r = (int)xt->rank, pad = RFX_MAX_RANK - r;
+	int64_t n[RFX_MAX_RANK], ys[RFX_MAX_RANK], b[RFX_MAX_RANK], s = 1;
+	const int8_t *x = a->in_raw[0];
+	int8_t *y = a->out_raw;
+
+	memset(y, (int8_t)a->q->pad_value, (size_t)rfx_tensor_elements(yt));
+	for (int d = RFX_MAX_RANK - 1; d >= 0; d--) {
+		n[d] = d < pad ? 1 : xt->dims[d - pad];
+		b[d] = d < pad ? 0 : a->layer->i[d - pad];
+		ys[d] = s;
+		s *= d < pad ? 1 : yt->dims[d - pad];
+	}
+	for (int64_t i0 = 0; i0 < n[0]; i0++)
+	for (int64_t i1 = 0; i1 < n[1]; i1++)
+	for (int64_t i2 = 0; i2 < n[2]; i2++)
+	for (int64_t i3 = 0; i3 < n[3]; i3++)
+	for (int64_t i4 = 0; i4 < n[4]; i4++) {
+		const int64_t o = (i0 + b[0]) * ys[0] + (i1 + b[1]) * ys[1] +
+				  (i2 + b[2]) * ys[2] + (i3 + b[3]) * ys[3] +
+				  (i4 + b[4]) * ys[4] + b[5];
+		memcpy(y + o, x, (size_t)n[5]);
+		x += n[5];
+	}
+}
