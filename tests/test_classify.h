@@ -1,0 +1,10 @@
+/* The rfx-classify suite's test cases, one file each. */
+#ifndef RFX_TEST_CLASSIFY_H
+#define RFX_TEST_CLASSIFY_H
+
+#include <check.h>
+
+TCase *classify_decode_tcase(void);
+TCase *classify_report_tcase(void);
+
+#endif
