@@ -533,7 +533,7 @@ END_TEST
 START_TEST(test_unsupported_inputs)
 {
 	int64_t d3[3] = {1, 1, 8}, wd[3] = {1, 1, 3}, d2[2] = {2, 2};
-	float w[3] = {1, 2, 3};
+	float w[4] = {1, 2, 3, 4}; /* 3 for the conv, 4 for the [2,2] add */
 	char err[1024];
 	size_t size;
 	void *bytes;
