@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "convert/convert.h"
+#include "convert/int8.h"
 #include "convert/lower.h"
 #include "convert/onnx.h"
 #include "convert/simplify.h"
@@ -267,6 +268,7 @@ rfx_status rfx_convert_onnx(const void *onnx, size_t size,
 	rfx_convert_stats s;
 	rfx_ir_graph g;
 	rfx_builder b;
+	rfx_qdq_table qdq;
 	rfx_status st;
 
 	if (!out)
@@ -279,9 +281,11 @@ rfx_status rfx_convert_onnx(const void *onnx, size_t size,
 	memset(&s, 0, sizeof(s));
 	rfx_ir_init(&g);
 	rfx_builder_init(&b);
-	if (opt->precision != RFX_DTYPE_F32 && opt->precision != RFX_DTYPE_F16) {
+	rfx_qdq_table_init(&qdq);
+	if (opt->precision != RFX_DTYPE_F32 && opt->precision != RFX_DTYPE_F16 &&
+	    opt->precision != RFX_DTYPE_I8) {
 		st = rfx_ir_fail(&g, RFX_E_INVALID_ARGUMENT,
-				 "precision must be fp32 or fp16");
+				 "precision must be fp32, fp16 or int8");
 		goto fail;
 	}
 	s.source_hash = rfx_fnv1a64(onnx, size);
@@ -298,20 +302,41 @@ rfx_status rfx_convert_onnx(const void *onnx, size_t size,
 				 "the graph has no (unfrozen) input");
 		goto fail;
 	}
+	/* A model quantized with Q/DQ pairs: float graph + its scales. */
+	if ((st = rfx_qdq_import(&g, &qdq)))
+		goto fail;
+	if (qdq.pairs_removed || qdq.consts_folded)
+		say(opt, "qdq: %u QuantizeLinear/DequantizeLinear pairs and %u "
+		    "quantized constants read%s", qdq.pairs_removed,
+		    qdq.consts_folded, opt->precision == RFX_DTYPE_I8 ? ""
+		    : " (their scales are used only with --precision int8)");
+	/* int8 starts from the fp32 graph (int8.h). */
 	if ((st = simplify(&g, opt, &s)) ||
-	    (st = rfx_lower(&g, opt->precision, &b)) ||
+	    (st = rfx_lower(&g, opt->precision == RFX_DTYPE_I8 ? RFX_DTYPE_F32
+							      : opt->precision,
+			    &b)) ||
 	    (st = set_meta(&g, opt, &s, &b)))
 		goto fail;
 	st = rfx_builder_finish(&b, out, g.err, sizeof(g.err));
 	if (st != RFX_OK)
 		goto fail_finished;
-	if (opt->golden && (st = add_golden(&g, opt, &s, out)))
+	if (opt->precision == RFX_DTYPE_I8) {
+		rfx_graph fp = *out;
+		st = rfx_convert_int8(&fp, &qdq, opt->quant, opt->golden,
+				      opt->golden_seed, opt->log, opt->log_user,
+				      out, opt->report, g.err, sizeof(g.err));
+		rfx_graph_finish(&fp);
+		if (st != RFX_OK)
+			goto fail_finished;
+	} else if (opt->golden && (st = add_golden(&g, opt, &s, out))) {
 		goto fail_finished;
+	}
 	rfx_convert_measure(out, &s);
 	s.layers = out->n_layers;
 	if (stats)
 		*stats = s;
 	rfx_ir_finish(&g);
+	rfx_qdq_table_finish(&qdq);
 	return RFX_OK;
 fail:
 	rfx_builder_finish(&b, NULL, NULL, 0);
@@ -319,6 +344,7 @@ fail_finished:
 	if (err && errlen)
 		snprintf(err, errlen, "%s", g.err[0] ? g.err : rfx_status_str(st));
 	rfx_ir_finish(&g);
+	rfx_qdq_table_finish(&qdq);
 	memset(out, 0, sizeof(*out));
 	return st;
 }

@@ -40,8 +40,11 @@ typedef struct rfx_convert_freeze {
 	rfx_ir_tensor value;
 } rfx_convert_freeze;
 
+struct rfx_quant_options;
+struct rfx_quant_report;
+
 typedef struct rfx_convert_options {
-	rfx_dtype precision;          /* RFX_DTYPE_F32 or RFX_DTYPE_F16 */
+	rfx_dtype precision;          /* RFX_DTYPE_F32, F16 or I8 (int8.h) */
 	/* Size of a free H/W of a rank-4 input (--input-size); 0: none. A free
 	 * batch dimension (axis 0) always becomes 1. */
 	uint32_t input_w, input_h;
@@ -59,6 +62,12 @@ typedef struct rfx_convert_options {
 	 * input (uniform in [-1, 1]). */
 	int golden;
 	uint32_t golden_seed;
+	/* int8 (precision I8): calibration samples, method, report and mixed
+	 * precision (convert/int8.h; NULL: the model's own QDQ scales only),
+	 * and where the report goes (NULL: not wanted; free it with
+	 * rfx_quant_report_finish()). */
+	const struct rfx_quant_options *quant;
+	struct rfx_quant_report *report;
 	/* Receives one line per pass ("fold-bn: ..."); NULL: silent. */
 	void (*log)(void *user, const char *line);
 	void *log_user;

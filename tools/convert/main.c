@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "convert/convert.h"
+#include "convert/images.h"
+#include "convert/int8.h"
+#include "convert/report.h"
 #include "format/rfx_format.h"
 #include "npy.h"
 
@@ -30,8 +33,9 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  -o, --output FILE        the .rfx file to write (required)\n"
-	"      --precision P        fp32 (default) or fp16 (fp16 weights and\n"
-	"                           activations; graph inputs/outputs stay fp32)\n"
+	"      --precision P        fp32 (default), fp16 (fp16 weights and\n"
+	"                           activations) or int8 (see below); graph\n"
+	"                           inputs/outputs stay fp32\n"
 	"      --labels FILE        class names, one per line\n"
 	"      --mean A,B,C         per-channel mean, applied after --scale\n"
 	"      --std A,B,C          per-channel standard deviation\n"
@@ -44,6 +48,24 @@ static const char usage[] =
 	"      --golden             store a golden input/output pair computed by\n"
 	"                           the CPU reference from a seeded random input\n"
 	"      --json               print the summary as JSON on stdout\n"
+	"\n"
+	"int8 (--precision int8): weights int8 symmetric per output channel,\n"
+	"bias int32, activations int8 per tensor (asymmetric), ranges from\n"
+	"calibration images run through the CPU reference in fp32; a model with\n"
+	"QuantizeLinear/DequantizeLinear pairs brings its own scales instead.\n"
+	"      --calib DIR          calibration images (.jpg .jpeg .png .bmp),\n"
+	"                           preprocessed with the model's metadata\n"
+	"                           (--input-size, --color, --scale, --mean, --std)\n"
+	"      --calib-count N      use at most N of them (name order)\n"
+	"      --calib-method M     minmax (default), percentile[=P] (P default\n"
+	"                           99.99) or entropy (KL divergence, as TensorRT)\n"
+	"      --eval DIR           images for the accuracy report (default: the\n"
+	"                           calibration images)\n"
+	"      --eval-count N       use at most N of them\n"
+	"      --int8-min-sqnr DB   keep the int8 layers whose output SQNR against\n"
+	"                           fp32 is below DB in fp16 (mixed precision)\n"
+	"  The report (per-layer SQNR and cosine against fp32, top-1 agreement)\n"
+	"  is printed after the summary, and is in --json as \"int8\".\n"
 	"  -q, --quiet              print nothing but errors\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            the converter's version\n";
@@ -57,6 +79,12 @@ struct args {
 	uint32_t n_mean, n_std;
 	const char *freeze_spec[MAX_FREEZE];
 	uint32_t n_freeze;
+	/* int8 */
+	const char *calib_dir, *eval_dir;
+	uint32_t calib_count, eval_count;
+	rfx_calib_method method;
+	int mixed;
+	double min_sqnr;
 };
 
 static void fail_usage(const char *fmt, ...)
@@ -98,7 +126,8 @@ static uint32_t parse_floats(const char *s, float *out, const char *opt)
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_PRECISION = 256, O_LABELS, O_MEAN, O_STD, O_SCALE, O_COLOR,
-	       O_INPUT_SIZE, O_FREEZE, O_GOLDEN, O_JSON };
+	       O_INPUT_SIZE, O_FREEZE, O_GOLDEN, O_JSON, O_CALIB, O_CALIB_COUNT,
+	       O_CALIB_METHOD, O_EVAL, O_EVAL_COUNT, O_MIN_SQNR };
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"precision", required_argument, NULL, O_PRECISION},
@@ -111,6 +140,12 @@ static void parse_args(int argc, char **argv, struct args *a)
 		{"freeze", required_argument, NULL, O_FREEZE},
 		{"golden", no_argument, NULL, O_GOLDEN},
 		{"json", no_argument, NULL, O_JSON},
+		{"calib", required_argument, NULL, O_CALIB},
+		{"calib-count", required_argument, NULL, O_CALIB_COUNT},
+		{"calib-method", required_argument, NULL, O_CALIB_METHOD},
+		{"eval", required_argument, NULL, O_EVAL},
+		{"eval-count", required_argument, NULL, O_EVAL_COUNT},
+		{"int8-min-sqnr", required_argument, NULL, O_MIN_SQNR},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -120,6 +155,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->precision = RFX_DTYPE_F32;
+	rfx_calib_method_parse("minmax", &a->method);
 	while ((c = getopt_long(argc, argv, "o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
@@ -131,9 +167,11 @@ static void parse_args(int argc, char **argv, struct args *a)
 				a->precision = RFX_DTYPE_F32;
 			else if (strcmp(optarg, "fp16") == 0)
 				a->precision = RFX_DTYPE_F16;
+			else if (strcmp(optarg, "int8") == 0)
+				a->precision = RFX_DTYPE_I8;
 			else
-				fail_usage("--precision is fp32 or fp16, not '%s'",
-					   optarg);
+				fail_usage("--precision is fp32, fp16 or int8, not "
+					   "'%s'", optarg);
 			break;
 		case O_LABELS: a->labels_path = optarg; break;
 		case O_MEAN: a->n_mean = parse_floats(optarg, a->mean, "--mean"); break;
@@ -174,6 +212,37 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->freeze_spec[a->n_freeze++] = optarg;
 			break;
 		case O_GOLDEN: a->golden = 1; break;
+		case O_CALIB: a->calib_dir = optarg; break;
+		case O_EVAL: a->eval_dir = optarg; break;
+		case O_CALIB_COUNT:
+		case O_EVAL_COUNT: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || n < 1 || n > 1000000 ||
+			    optarg[0] == '-')
+				fail_usage("%s needs a count 1..1000000, not '%s'",
+					   c == O_CALIB_COUNT ? "--calib-count"
+							      : "--eval-count",
+					   optarg);
+			*(c == O_CALIB_COUNT ? &a->calib_count
+					     : &a->eval_count) = (uint32_t)n;
+			break;
+		}
+		case O_CALIB_METHOD:
+			if (rfx_calib_method_parse(optarg, &a->method))
+				fail_usage("--calib-method is minmax, percentile"
+					   "[=P] (50 < P <= 100) or entropy, not "
+					   "'%s'", optarg);
+			break;
+		case O_MIN_SQNR: {
+			char *end;
+			a->min_sqnr = strtod(optarg, &end);
+			if (end == optarg || *end || !isfinite(a->min_sqnr))
+				fail_usage("--int8-min-sqnr needs a number of dB, "
+					   "not '%s'", optarg);
+			a->mixed = 1;
+			break;
+		}
 		case O_JSON: a->json = 1; break;
 		default: fail_usage("bad option");
 		}
@@ -184,12 +253,28 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->input = argv[optind];
 	if (!a->output)
 		fail_usage("%s", "no output file given (-o OUT.rfx)");
+	if (a->precision != RFX_DTYPE_I8 &&
+	    (a->calib_dir || a->eval_dir || a->mixed || a->calib_count ||
+	     a->eval_count))
+		fail_usage("%s", "--calib, --eval and --int8-min-sqnr go with "
+			   "--precision int8");
 }
 
 static void log_line(void *user, const char *line)
 {
 	(void)user;
 	fprintf(stderr, "  %s\n", line);
+}
+
+/* The progress line of a long step, rewritten in place on stderr. */
+static void progress_line(void *user, const char *what, uint32_t done,
+                          uint32_t total)
+{
+	(void)user;
+	fprintf(stderr, "\r  %s: %u/%u images", what, done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
 }
 
 /* Label file: one name per line; '\r' dropped, empty lines kept out. */
@@ -287,9 +372,11 @@ static const char *base_name(const char *path)
 }
 
 static void print_summary(const struct args *a, const rfx_convert_stats *s,
-                          size_t file_bytes)
+                          const rfx_quant_report *rep, size_t file_bytes)
 {
-	const char *prec = a->precision == RFX_DTYPE_F16 ? "fp16" : "fp32";
+	const char *prec = a->precision == RFX_DTYPE_F16  ? "fp16"
+			   : a->precision == RFX_DTYPE_I8 ? "int8"
+							  : "fp32";
 
 	if (a->json) {
 		printf("{\"source\": \"%s\", \"output\": \"%s\", "
@@ -303,13 +390,18 @@ static void print_summary(const struct args *a, const rfx_convert_stats *s,
 		       "\"identity_removed\": %u, \"constants_folded\": %u, "
 		       "\"dead_removed\": %u, \"bn_folded\": %u, "
 		       "\"bn_expanded\": %u, \"hardswish_fused\": %u, "
-		       "\"activations_fused\": %u, \"residuals_fused\": %u}}\n",
+		       "\"activations_fused\": %u, \"residuals_fused\": %u}",
 		       base_name(a->input), a->output, rfx_convert_version(),
 		       prec, s->opset, s->source_hash, s->onnx_nodes, s->layers,
 		       s->params, s->macs, s->weight_bytes,
 		       s->peak_activation_bytes, file_bytes, s->identity_removed,
 		       s->folded, s->dead_removed, s->bn_folded, s->bn_expanded,
 		       s->hardswish_fused, s->act_fused, s->residual_fused);
+		if (rep) {
+			printf(", \"int8\": ");
+			rfx_quant_report_json(stdout, rep);
+		}
+		printf("}\n");
 		return;
 	}
 	if (a->quiet)
@@ -326,6 +418,8 @@ static void print_summary(const struct args *a, const rfx_convert_stats *s,
 	       s->peak_activation_bytes,
 	       (double)s->peak_activation_bytes / 1024.0);
 	printf("  wrote %s (%zu bytes)\n", a->output, file_bytes);
+	if (rep)
+		rfx_quant_report_print(stdout, rep);
 }
 
 int main(int argc, char **argv)
@@ -340,6 +434,9 @@ int main(int argc, char **argv)
 	size_t onnx_size = 0, size = 0;
 	char *labels = NULL;
 	rfx_graph g = {0};
+	rfx_image_list calib = {0}, eval = {0};
+	rfx_quant_options qopt;
+	rfx_quant_report report = {0};
 	rfx_status st;
 	int rc = 1;
 
@@ -381,6 +478,29 @@ int main(int argc, char **argv)
 	}
 	opt.freeze = freeze;
 	opt.n_freeze = a.n_freeze;
+	if (a.precision == RFX_DTYPE_I8) {
+		rfx_quant_options_default(&qopt);
+		qopt.method = a.method;
+		qopt.report = 1;
+		qopt.mixed = a.mixed;
+		qopt.min_sqnr = a.min_sqnr;
+		if (!a.quiet)
+			qopt.progress = progress_line;
+		if (a.calib_dir) {
+			if ((st = rfx_image_list_dir(a.calib_dir, a.calib_count,
+						     &calib, err, sizeof(err))))
+				goto out;
+			rfx_image_source(&calib, &qopt.calib);
+		}
+		if (a.eval_dir) {
+			if ((st = rfx_image_list_dir(a.eval_dir, a.eval_count,
+						     &eval, err, sizeof(err))))
+				goto out;
+			rfx_image_source(&eval, &qopt.eval);
+		}
+		opt.quant = &qopt;
+		opt.report = &report;
+	}
 	if (!a.quiet)
 		fprintf(stderr, "rfx-convert: %s\n", a.input);
 	if ((st = rfx_convert_onnx(onnx, onnx_size, &opt, &g, &stats, err,
@@ -394,13 +514,17 @@ int main(int argc, char **argv)
 	if ((st = rfx_format_write(&g, &bytes, &size, err, sizeof(err))) ||
 	    (st = rfx_file_write_atomic(a.output, bytes, size, err, sizeof(err))))
 		goto out;
-	print_summary(&a, &stats, size);
+	print_summary(&a, &stats, a.precision == RFX_DTYPE_I8 ? &report : NULL,
+		      size);
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "rfx-convert: error: %s\n",
 			err[0] ? err : "conversion failed");
 	rfx_graph_finish(&g);
+	rfx_quant_report_finish(&report);
+	rfx_image_list_finish(&calib);
+	rfx_image_list_finish(&eval);
 	free(bytes);
 	free(onnx);
 	free(labels);
