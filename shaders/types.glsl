@@ -5,8 +5,16 @@
 #if defined(X_F16) || defined(B_F16) || defined(W_F16) || defined(R_F16) || defined(Y_F16)
 #extension GL_EXT_shader_16bit_storage : require
 #endif
+// <NAME>_I8 stores int8_t (data movement of int8 tensors: values pass
+// through float exactly).
+#if defined(X_I8) || defined(Y_I8)
+#extension GL_EXT_shader_8bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
+#endif
 
-#ifdef X_F16
+#if defined(X_I8)
+#define X_T int8_t
+#elif defined(X_F16)
 #define X_T float16_t
 #else
 #define X_T float
@@ -26,7 +34,9 @@
 #else
 #define R_T float
 #endif
-#ifdef Y_F16
+#if defined(Y_I8)
+#define Y_T int8_t
+#elif defined(Y_F16)
 #define Y_T float16_t
 #else
 #define Y_T float

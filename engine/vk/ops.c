@@ -19,22 +19,73 @@ static const rfx_vk_op_fn op_fns[RFX_OP_COUNT_] = {
 	[RFX_OP_REDUCE_MEAN] = rfx_vk_op_reduce_mean,
 };
 
+/* int8 layers (graph/quant_layer.h: precision I8, QUANTIZE, DEQUANTIZE). */
+static const rfx_vk_op_i8_fn op_fns_i8[RFX_OP_COUNT_] = {
+	[RFX_OP_CONV2D] = rfx_vk_op_conv2d_i8,
+	[RFX_OP_FC] = rfx_vk_op_fc_i8,
+	[RFX_OP_POOL2D] = rfx_vk_op_pool2d_i8,
+	[RFX_OP_GLOBAL_POOL] = rfx_vk_op_global_pool_i8,
+	[RFX_OP_BINARY] = rfx_vk_op_binary_i8,
+	[RFX_OP_UNARY] = rfx_vk_op_unary_i8,
+	[RFX_OP_CONCAT] = rfx_vk_op_concat_i8,
+	[RFX_OP_RESHAPE] = rfx_vk_op_reshape_i8,
+	[RFX_OP_TRANSPOSE] = rfx_vk_op_transpose_i8,
+	[RFX_OP_PAD] = rfx_vk_op_pad_i8,
+	[RFX_OP_QUANTIZE] = rfx_vk_op_quantize,
+	[RFX_OP_DEQUANTIZE] = rfx_vk_op_dequantize,
+};
+
+static rfx_status layer_i8(const rfx_graph *g, const rfx_layer *l,
+                           const rfx_vk_caps *caps, rfx_vk_dispatch *d,
+                           uint32_t *n, char *err, size_t errlen)
+{
+	rfx_quant_layer q;
+	rfx_status st;
+
+	if (!op_fns_i8[l->op]) {
+		snprintf(err, errlen, "layer '%s': %s has no int8 kernel",
+			 l->name ? l->name : "?", rfx_op_name(l->op));
+		return RFX_E_UNSUPPORTED;
+	}
+	if (!caps->int8) {
+		snprintf(err, errlen, "layer '%s' (%s): this device has no int8 "
+			 "storage buffers or int8 shader arithmetic",
+			 l->name ? l->name : "?", rfx_op_name(l->op));
+		return RFX_E_UNSUPPORTED;
+	}
+	st = rfx_quant_layer_init(g, l, &q, err, errlen);
+	if (st == RFX_OK)
+		st = op_fns_i8[l->op](g, l, &q, caps, d, n, err, errlen);
+	rfx_quant_layer_finish(&q);
+	return st;
+}
+
 rfx_status rfx_vk_layer_dispatches(const rfx_graph *g, const rfx_layer *l,
+                                   const rfx_vk_caps *caps,
                                    rfx_vk_dispatch *d, uint32_t *n, char *err,
                                    size_t errlen)
 {
+	rfx_quant_layer q;
+	rfx_status st;
+
 	*n = 0;
-	if ((unsigned)l->op >= RFX_OP_COUNT_ || !op_fns[l->op]) {
+	if ((unsigned)l->op >= RFX_OP_COUNT_) {
 		snprintf(err, errlen, "layer '%s': op %d has no Vulkan kernel",
 			 l->name ? l->name : "?", (int)l->op);
 		return RFX_E_UNSUPPORTED;
 	}
-	if (l->precision == RFX_DTYPE_I8) {
-		snprintf(err, errlen, "layer '%s' (%s): int8 kernels are not "
-			 "available yet", l->name ? l->name : "?",
-			 rfx_op_name(l->op));
+	if (rfx_quant_layer_is_int8(l))
+		return layer_i8(g, l, caps, d, n, err, errlen);
+	if (!op_fns[l->op]) {
+		snprintf(err, errlen, "layer '%s': op %d has no Vulkan kernel",
+			 l->name ? l->name : "?", (int)l->op);
 		return RFX_E_UNSUPPORTED;
 	}
+	/* A float layer must not read int8 (the check is shared). */
+	st = rfx_quant_layer_init(g, l, &q, err, errlen);
+	rfx_quant_layer_finish(&q);
+	if (st != RFX_OK)
+		return st;
 	return op_fns[l->op](g, l, d, n, err, errlen);
 }
 
@@ -51,6 +102,8 @@ rfx_status rfx_vk_variant(rfx_vk_dispatch *d, const rfx_graph *g,
 			letters[i] = 'f';
 		else if (t->dtype == RFX_DTYPE_F16)
 			letters[i] = 'h';
+		else if (t->dtype == RFX_DTYPE_I8)
+			letters[i] = 'b';
 		else {
 			snprintf(err, errlen, "layer '%s' (%s): tensor '%s' has "
 				 "dtype %s, which the Vulkan kernels do not serve",
@@ -112,6 +165,11 @@ void rfx_vk_push(rfx_vk_dispatch *d, const uint32_t *w, uint32_t n)
 void rfx_vk_push_u(rfx_vk_dispatch *d, uint32_t v)
 {
 	rfx_vk_push(d, &v, 1);
+}
+
+void rfx_vk_push_rq(rfx_vk_dispatch *d, rfx_requant rq)
+{
+	rfx_vk_push(d, (uint32_t[]){(uint32_t)rq.m, (uint32_t)rq.shift}, 2);
 }
 
 void rfx_vk_push_f(rfx_vk_dispatch *d, float v)

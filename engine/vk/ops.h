@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "graph/graph.h"
+#include "graph/quant_layer.h"
 
 #define RFX_VK_MAX_BINDINGS_PER_DISPATCH 5
 #define RFX_VK_PUSH_WORDS 32
@@ -25,11 +26,40 @@ typedef struct rfx_vk_dispatch {
 	uint32_t groups[3];
 } rfx_vk_dispatch;
 
-/* Fills d[0..*n) (room for RFX_MAX_LAYER_INPUTS) for layer l. On failure
- * writes a message naming the layer and returns RFX_E_UNSUPPORTED. */
+/* What the device offers the int8 kernels (filled by the session). */
+typedef struct rfx_vk_caps {
+	int int8;    /* int8 storage buffers and int8 arithmetic in shaders */
+	int int_dot; /* packed 4x8 integer dot product (OpSDot); 0 takes the
+	                unpacking fallback (the session clears it when the
+	                environment has RFX_NO_INT_DOT=1) */
+} rfx_vk_caps;
+
+/* Fills d[0..*n) (room for RFX_MAX_LAYER_INPUTS) for layer l; int8 layers
+ * (graph/quant_layer.h) get the int8 kernels. On failure writes a message
+ * naming the layer and returns RFX_E_UNSUPPORTED (or the status of
+ * rfx_quant_layer_init()). */
 rfx_status rfx_vk_layer_dispatches(const rfx_graph *g, const rfx_layer *l,
+                                   const rfx_vk_caps *caps,
                                    rfx_vk_dispatch *d, uint32_t *n, char *err,
                                    size_t errlen);
+
+/*
+ * Buffers that are not tensors: a binding whose tensor index is
+ * g->n_tensors or more names a buffer of the session. n_tensors + 0 and
+ * + 1 are the frame input and its parameters (vk_session.c);
+ * n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + i is layer i's int8 parameter
+ * block (rfx_vk_layer_params()), written once at session creation.
+ */
+#define RFX_VK_EXTRA_LAYER_PARAMS 2u
+uint32_t rfx_vk_layer_params_binding(const rfx_graph *g, const rfx_layer *l);
+
+/* The int8 parameter block of l (engine/vk/ops/int8_params.c): for int8
+ * CONV2D and FC, 4 int32 per output channel c: bias_q[c],
+ * bias_q[c] - z_x * sum(w[c]) (wrapping), multiplier, shift; no words for
+ * other layers. Counts into *n_words; fills words when non-NULL. */
+rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
+                               int32_t *words, uint64_t *n_words, char *err,
+                               size_t errlen);
 
 /* Shared by the per-op files. */
 typedef rfx_status (*rfx_vk_op_fn)(const rfx_graph *g, const rfx_layer *l,
@@ -48,8 +78,33 @@ rfx_status rfx_vk_op_pad(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *
 rfx_status rfx_vk_op_softmax(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_reduce_mean(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 
-/* Names the variant: base + one letter per tensor ('f' fp32, 'h' fp16).
- * RFX_E_UNSUPPORTED for another dtype. */
+/* int8 layers: the same, with the layer's integers and the device caps. */
+typedef rfx_status (*rfx_vk_op_i8_fn)(const rfx_graph *g, const rfx_layer *l,
+                                      const rfx_quant_layer *q,
+                                      const rfx_vk_caps *caps,
+                                      rfx_vk_dispatch *d, uint32_t *n,
+                                      char *err, size_t errlen);
+#define RFX_VK_OP_I8(name) \
+	rfx_status rfx_vk_op_##name(const rfx_graph *, const rfx_layer *, \
+	                            const rfx_quant_layer *, const rfx_vk_caps *, \
+	                            rfx_vk_dispatch *, uint32_t *, char *, size_t)
+RFX_VK_OP_I8(conv2d_i8);
+RFX_VK_OP_I8(fc_i8);
+RFX_VK_OP_I8(pool2d_i8);
+RFX_VK_OP_I8(global_pool_i8);
+RFX_VK_OP_I8(binary_i8);
+RFX_VK_OP_I8(unary_i8);
+RFX_VK_OP_I8(concat_i8);
+RFX_VK_OP_I8(reshape_i8);
+RFX_VK_OP_I8(transpose_i8);
+RFX_VK_OP_I8(pad_i8);
+RFX_VK_OP_I8(quantize);
+RFX_VK_OP_I8(dequantize);
+/* Pushes a requantization's multiplier and shift. */
+void rfx_vk_push_rq(rfx_vk_dispatch *d, rfx_requant rq);
+
+/* Names the variant: base + one letter per tensor ('f' fp32, 'h' fp16,
+ * 'b' int8). RFX_E_UNSUPPORTED for another dtype. */
 rfx_status rfx_vk_variant(rfx_vk_dispatch *d, const rfx_graph *g,
                           const rfx_layer *l, const char *base,
                           const uint32_t *tensors, uint32_t n, char *err,

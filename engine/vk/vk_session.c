@@ -56,6 +56,11 @@ struct rfx_vk_session {
 	/* Frame input: raw bytes and the preprocessing parameters, both
 	 * mapped; bound as "tensors" n_tensors + 0 and + 1. */
 	rfx_vk_buffer frame_buf, frame_params;
+	/* int8 layers' parameter blocks (ops.h), one buffer written once:
+	 * per layer its offset and size, bound as n_tensors +
+	 * RFX_VK_EXTRA_LAYER_PARAMS + layer. */
+	rfx_vk_buffer qparams;
+	uint64_t *qparam_off, *qparam_bytes;
 };
 
 #define EXTRA_FRAME 0u
@@ -71,6 +76,11 @@ static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
 	const struct rfx_vk_session *v = s->vk;
 	const rfx_graph *g = &s->model->graph;
 
+	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS) {
+		*buf = v->qparams.buf;
+		*off = v->qparam_off[t - g->n_tensors - RFX_VK_EXTRA_LAYER_PARAMS];
+		return;
+	}
 	if (t >= g->n_tensors) {
 		*buf = t - g->n_tensors == EXTRA_FRAME ? v->frame_buf.buf
 						       : v->frame_params.buf;
@@ -97,6 +107,8 @@ static uint64_t binding_bytes(const rfx_session *s, uint32_t t)
 {
 	const rfx_graph *g = &s->model->graph;
 
+	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS)
+		return s->vk->qparam_bytes[t - g->n_tensors - RFX_VK_EXTRA_LAYER_PARAMS];
 	if (t >= g->n_tensors)
 		return t - g->n_tensors == EXTRA_FRAME ? s->vk->frame_buf.size
 						       : sizeof(rfx_frame_params);
@@ -185,6 +197,84 @@ static rfx_status make_io(rfx_session *s, VkDeviceSize align)
 	return st;
 }
 
+struct qparam_copy {
+	VkBuffer src, dst;
+	VkDeviceSize size;
+};
+
+static void record_qparam_copy(VkCommandBuffer cb, void *user)
+{
+	const struct qparam_copy *j = user;
+	VkBufferCopy region = {.size = j->size};
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_SHADER_READ_BIT,
+	};
+
+	vkCmdCopyBuffer(cb, j->src, j->dst, 1, &region);
+	vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+			     VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0,
+			     NULL, 0, NULL);
+}
+
+/* The int8 layers' parameter blocks (ops.h), written once into one buffer
+ * the device reads (device-local through a staging copy where host-visible
+ * memory is not device-local). */
+static rfx_status make_qparams(rfx_session *s, VkDeviceSize align)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	int direct = ctx->vk.info.device_local_host_visible;
+	rfx_vk_buffer staging = {0};
+	uint64_t total = 0, words;
+	uint8_t *dst;
+	char err[256];
+	rfx_status st;
+
+	v->qparam_off = calloc(g->n_layers ? g->n_layers : 1, sizeof(*v->qparam_off));
+	v->qparam_bytes = calloc(g->n_layers ? g->n_layers : 1,
+				 sizeof(*v->qparam_bytes));
+	if (!v->qparam_off || !v->qparam_bytes)
+		return RFX_E_OUT_OF_MEMORY;
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		st = rfx_vk_layer_params(g, &g->layers[l], NULL, &words, err,
+					 sizeof(err));
+		if (st != RFX_OK)
+			return rfx_fail(ctx, st, "%s", err);
+		if (!words)
+			continue;
+		total = (total + align - 1) / align * align;
+		v->qparam_off[l] = total;
+		v->qparam_bytes[l] = words * 4;
+		total += words * 4;
+	}
+	if (!total)
+		return RFX_OK;
+	st = rfx_vk_buffer_create(ctx, total, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+				  VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+				  direct ? RFX_VK_HOST_VISIBLE : RFX_VK_DEVICE_LOCAL,
+				  &v->qparams);
+	if (st == RFX_OK && !direct)
+		st = rfx_vk_buffer_create(ctx, total, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+					  RFX_VK_HOST_VISIBLE, &staging);
+	if (st != RFX_OK)
+		return st;
+	dst = direct ? v->qparams.map : staging.map;
+	for (uint32_t l = 0; l < g->n_layers && st == RFX_OK; l++)
+		if (v->qparam_bytes[l])
+			st = rfx_vk_layer_params(g, &g->layers[l],
+						 (int32_t *)(dst + v->qparam_off[l]),
+						 &words, err, sizeof(err));
+	if (st == RFX_OK && !direct) {
+		struct qparam_copy job = {staging.buf, v->qparams.buf, total};
+		st = rfx_vk_run_once(ctx, record_qparam_copy, &job);
+	}
+	rfx_vk_buffer_destroy(ctx, &staging);
+	return st;
+}
+
 static rfx_status plan_dispatches(rfx_session *s)
 {
 	rfx_context *ctx = s->model->ctx;
@@ -192,6 +282,15 @@ static rfx_status plan_dispatches(rfx_session *s)
 	struct rfx_vk_session *v = s->vk;
 	uint32_t cap = 0, n;
 	char err[256];
+	const char *no_dot = getenv("RFX_NO_INT_DOT");
+	/* The packed dot product's feature is enabled on Vulkan 1.3 devices
+	 * (context.c); RFX_NO_INT_DOT=1 takes the fallback anyway. */
+	rfx_vk_caps caps = {
+		.int8 = ctx->vk.int8 && ctx->vk.storage8,
+		.int_dot = ctx->vk.int_dot &&
+			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
+			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
+	};
 
 	for (uint32_t l = 0; l < g->n_layers; l++)
 		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 1;
@@ -209,19 +308,21 @@ static rfx_status plan_dispatches(rfx_session *s)
 		const rfx_layer *ly = &g->layers[l];
 		if (rfx_plan_is_view(&v->plan, g, ly))
 			continue;
-		rfx_status st = rfx_vk_layer_dispatches(g, ly, v->dispatch + v->n_dispatch,
+		rfx_status st = rfx_vk_layer_dispatches(g, ly, &caps,
+							v->dispatch + v->n_dispatch,
 							&n, err, sizeof(err));
 		if (st != RFX_OK)
 			return rfx_fail(ctx, st, "%s", err);
 		for (uint32_t k = 0; k < n; k++) {
 			rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch + k];
 			for (uint32_t b = 0; b < d->n_bindings; b++) {
-				uint64_t bytes = rfx_tensor_bytes(&g->tensors[d->tensor[b]]);
+				uint64_t bytes = binding_bytes(s, d->tensor[b]);
 				if (bytes > ctx->vk.info.max_storage_buffer_range)
 					return rfx_fail(ctx, RFX_E_UNSUPPORTED,
 						"layer '%s': tensor '%s' is %llu bytes, "
 						"beyond maxStorageBufferRange (%u)",
-						ly->name, g->tensors[d->tensor[b]].name,
+						ly->name, d->tensor[b] < g->n_tensors ?
+						g->tensors[d->tensor[b]].name : "(parameters)",
 						(unsigned long long)bytes,
 						ctx->vk.info.max_storage_buffer_range);
 			}
@@ -585,6 +686,8 @@ rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 	if (st == RFX_OK)
 		st = make_io(s, align);
 	if (st == RFX_OK)
+		st = make_qparams(s, align);
+	if (st == RFX_OK)
 		st = plan_dispatches(s);
 	if (st != RFX_OK)
 		goto fail;
@@ -653,6 +756,9 @@ void rfx_vk_session_destroy(rfx_session *s)
 		vkDestroyPipelineCache(dev, v->cache, NULL);
 	rfx_vk_buffer_destroy(ctx, &v->frame_buf);
 	rfx_vk_buffer_destroy(ctx, &v->frame_params);
+	rfx_vk_buffer_destroy(ctx, &v->qparams);
+	free(v->qparam_off);
+	free(v->qparam_bytes);
 	rfx_vk_buffer_destroy(ctx, &v->arena);
 	rfx_vk_buffer_destroy(ctx, &v->in_buf);
 	rfx_vk_buffer_destroy(ctx, &v->out_buf);
@@ -795,4 +901,9 @@ void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out)
 	out->dispatches = v->n_dispatch;
 	out->barriers = v->barriers;
 	out->pipelines = v->n_kernels;
+	for (uint32_t i = 0; i < v->n_dispatch; i++) {
+		size_t len = strlen(v->dispatch[i].shader);
+		out->int8_dot += len > 4 &&
+				 strcmp(v->dispatch[i].shader + len - 4, "_dot") == 0;
+	}
 }

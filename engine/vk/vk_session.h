@@ -31,6 +31,7 @@ typedef struct rfx_vk_session_stats {
 	uint32_t dispatches;
 	uint32_t barriers;
 	uint32_t pipelines;
+	uint32_t int8_dot;  /* dispatches on the packed integer dot product */
 } rfx_vk_session_stats;
 void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out);
 

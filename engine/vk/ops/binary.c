@@ -1,4 +1,6 @@
 /* Elementwise binary ops with broadcasting → shaders/binary.comp. */
+#include <stdio.h>
+
 #include "vk/ops.h"
 
 /* Element strides of t against the (right-aligned) output dims: 0 where t
@@ -35,6 +37,37 @@ rfx_status rfx_vk_op_binary(const rfx_graph *g, const rfx_layer *l,
 				    (uint32_t)l->i[RFX_BINARY_ACT]}, 3);
 	rfx_vk_push_f(d, l->f[0]);
 	rfx_vk_push_f(d, l->f[1]);
+	rfx_vk_push(d, dims, 6);
+	rfx_vk_push(d, sa, 6);
+	rfx_vk_push(d, sb, 6);
+	*n = 1;
+	return rfx_vk_groups_1d(d, count, err, errlen);
+}
+
+/* int8 add/sub/mul → shaders/binary_i8.comp, indexed like the float one. */
+rfx_status rfx_vk_op_binary_i8(const rfx_graph *g, const rfx_layer *l,
+                               const rfx_quant_layer *q,
+                               const rfx_vk_caps *caps, rfx_vk_dispatch *d,
+                               uint32_t *n, char *err, size_t errlen)
+{
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint32_t t[3] = {l->inputs[0], l->inputs[1], l->outputs[0]};
+	uint32_t dims[6], sa[6], sb[6];
+	uint64_t count = rfx_tensor_elements(y);
+
+	snprintf(d->shader, sizeof(d->shader), "binary_i8");
+	rfx_vk_bind(d, g, t, 3);
+	rfx_vk_dims6(y, dims);
+	broadcast_strides(&g->tensors[t[0]], sa);
+	broadcast_strides(&g->tensors[t[1]], sb);
+	rfx_vk_push(d, (uint32_t[]){(uint32_t)count,
+				    (uint32_t)l->i[RFX_BINARY_KIND],
+				    (uint32_t)q->in_zp[0], (uint32_t)q->in_zp[1],
+				    (uint32_t)q->out_zp, (uint32_t)q->lo,
+				    (uint32_t)q->hi}, 7);
+	rfx_vk_push_rq(d, q->in_rq[0]);
+	rfx_vk_push_rq(d, q->in_rq[1]);
+	rfx_vk_push_rq(d, q->sum_rq);
 	rfx_vk_push(d, dims, 6);
 	rfx_vk_push(d, sa, 6);
 	rfx_vk_push(d, sb, 6);

@@ -60,3 +60,57 @@ rfx_status rfx_vk_op_conv2d(const rfx_graph *g, const rfx_layer *l,
 	*n = 1;
 	return RFX_OK;
 }
+
+/* int8 → shaders/conv2d_i8.comp (conv2d_i8_dot where the device has the
+ * packed dot product): the same tiling; per-channel integers in the
+ * layer's parameter block at binding 2, scalars in push constants. */
+rfx_status rfx_vk_op_conv2d_i8(const rfx_graph *g, const rfx_layer *l,
+                               const rfx_quant_layer *q,
+                               const rfx_vk_caps *caps, rfx_vk_dispatch *d,
+                               uint32_t *n, char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	int has_res = l->n_inputs > 3;
+	/* Without a residual the input stands in at binding 3: never read. */
+	uint32_t t[5] = {l->inputs[0], l->inputs[1],
+			 rfx_vk_layer_params_binding(g, l),
+			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
+	uint32_t group = (uint32_t)l->i[RFX_CONV_GROUP];
+	uint32_t mpg = y->dims[1] / group;
+	uint32_t blocks = (mpg + OCB - 1) / OCB;
+	uint64_t z = (uint64_t)y->dims[0] * group * blocks;
+
+	snprintf(d->shader, sizeof(d->shader), "%s",
+		 caps->int_dot ? "conv2d_i8_dot" : "conv2d_i8");
+	rfx_vk_bind(d, g, t, 5);
+	uint32_t pc[] = {
+		x->dims[1], x->dims[2], x->dims[3],
+		y->dims[1], y->dims[2], y->dims[3],
+		w->dims[2], w->dims[3],
+		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
+		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
+		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
+		group, blocks,
+		(uint32_t)q->in_zp[0], (uint32_t)q->out_zp,
+		(uint32_t)q->lo, (uint32_t)q->hi,
+		(uint32_t)has_res, (uint32_t)q->in_zp[3],
+	};
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	rfx_vk_push_rq(d, q->in_rq[3]);
+	rfx_vk_push_rq(d, q->sum_rq);
+	d->local[0] = 8;
+	d->local[1] = 8;
+	d->groups[0] = (y->dims[3] + 7) / 8;
+	d->groups[1] = (y->dims[2] + 7) / 8;
+	d->groups[2] = (uint32_t)z;
+	if (z > RFX_VK_MAX_GROUPS || d->groups[0] > RFX_VK_MAX_GROUPS ||
+	    d->groups[1] > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "layer '%s': conv2d too large for one dispatch",
+			 l->name);
+		return RFX_E_UNSUPPORTED;
+	}
+	*n = 1;
+	return RFX_OK;
+}

@@ -41,3 +41,44 @@ rfx_status rfx_vk_op_pool2d(const rfx_graph *g, const rfx_layer *l,
 	*n = 1;
 	return RFX_OK;
 }
+
+/* int8 → shaders/pool2d_i8.comp: the same grid. */
+rfx_status rfx_vk_op_pool2d_i8(const rfx_graph *g, const rfx_layer *l,
+                               const rfx_quant_layer *q,
+                               const rfx_vk_caps *caps, rfx_vk_dispatch *d,
+                               uint32_t *n, char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint32_t t[2] = {l->inputs[0], l->outputs[0]};
+	uint64_t nc = (uint64_t)y->dims[0] * y->dims[1];
+
+	snprintf(d->shader, sizeof(d->shader), "pool2d_i8");
+	rfx_vk_bind(d, g, t, 2);
+	uint32_t pc[] = {
+		x->dims[2], x->dims[3], y->dims[2], y->dims[3],
+		(uint32_t)l->i[RFX_POOL_KERNEL_H], (uint32_t)l->i[RFX_POOL_KERNEL_W],
+		(uint32_t)l->i[RFX_POOL_STRIDE_H], (uint32_t)l->i[RFX_POOL_STRIDE_W],
+		(uint32_t)l->i[RFX_POOL_PAD_T], (uint32_t)l->i[RFX_POOL_PAD_L],
+		(uint32_t)l->i[RFX_POOL_PAD_B], (uint32_t)l->i[RFX_POOL_PAD_R],
+		(uint32_t)(l->i[RFX_POOL_DIL_H] ? l->i[RFX_POOL_DIL_H] : 1),
+		(uint32_t)(l->i[RFX_POOL_DIL_W] ? l->i[RFX_POOL_DIL_W] : 1),
+		(uint32_t)l->i[RFX_POOL_KIND],
+		(uint32_t)l->i[RFX_POOL_COUNT_INCLUDE_PAD],
+		(uint32_t)q->in_zp[0], (uint32_t)q->out_zp,
+	};
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	rfx_vk_push_rq(d, q->in_rq[0]);
+	d->local[0] = 8;
+	d->local[1] = 8;
+	d->groups[0] = (y->dims[3] + 7) / 8;
+	d->groups[1] = (y->dims[2] + 7) / 8;
+	d->groups[2] = (uint32_t)nc;
+	if (nc > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "layer '%s': pooling over %llu planes",
+			 l->name, (unsigned long long)nc);
+		return RFX_E_UNSUPPORTED;
+	}
+	*n = 1;
+	return RFX_OK;
+}

@@ -28,3 +28,13 @@ rfx_status rfx_vk_op_transpose(const rfx_graph *g, const rfx_layer *l,
 	*n = 1;
 	return rfx_vk_groups_1d(d, rfx_tensor_elements(y), err, errlen);
 }
+
+/* int8 → transpose.comp with int8_t storage ("transpose_bb"): the bytes
+ * move, the scale and zero point are the input's. */
+rfx_status rfx_vk_op_transpose_i8(const rfx_graph *g, const rfx_layer *l,
+                                  const rfx_quant_layer *q,
+                                  const rfx_vk_caps *caps, rfx_vk_dispatch *d,
+                                  uint32_t *n, char *err, size_t errlen)
+{
+	return rfx_vk_op_transpose(g, l, d, n, err, errlen);
+}

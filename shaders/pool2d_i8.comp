@@ -1,0 +1,72 @@
+#version 450
+// int8 max/average pooling, the arithmetic of engine/cpu/pool2d.c
+// (rfx_cpu_pool2d_i8): one invocation per output, windows and counts as in
+// pool2d.comp; the average is the int32 sum of (x - z_x) divided by the
+// count rounding half away from zero; then R(v; s_x / s_y) and the clamp.
+#extension GL_GOOGLE_include_directive : require
+#include "types.glsl"
+#include "int8.glsl"
+
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
+
+layout(std430, binding = 0) readonly buffer Xb { int8_t x[]; };
+layout(std430, binding = 1) writeonly buffer Yb { int8_t y[]; };
+
+layout(push_constant) uniform P {
+	uint H, W, OH, OW;
+	uint KH, KW, SH, SW;
+	uint PT, PL, PB, PR;
+	uint DH, DW;
+	uint kind;          // 0 max, 1 average
+	uint include_pad;
+	int zx, zy, m, n;
+} p;
+
+// How many of start + k*dil (k < kernel) lie in [lo, hi).
+int count_in(int start, uint kernel, uint dil, int lo, int hi)
+{
+	int c = 0;
+	for (uint k = 0; k < kernel; k++) {
+		int q = start + int(k * dil);
+		c += (q >= lo && q < hi) ? 1 : 0;
+	}
+	return c;
+}
+
+void main()
+{
+	uint ox = gl_GlobalInvocationID.x, oy = gl_GlobalInvocationID.y;
+	uint nc = gl_GlobalInvocationID.z;
+	if (ox >= p.OW || oy >= p.OH)
+		return;
+	int h0 = int(oy * p.SH) - int(p.PT), w0 = int(ox * p.SW) - int(p.PL);
+	uint base = nc * p.H * p.W;
+	int best = 0, sum = 0;
+	bool found = false;
+	for (uint ky = 0; ky < p.KH; ky++) {
+		int iy = h0 + int(ky * p.DH);
+		if (iy < 0 || iy >= int(p.H))
+			continue;
+		for (uint kx = 0; kx < p.KW; kx++) {
+			int ix = w0 + int(kx * p.DW);
+			if (ix < 0 || ix >= int(p.W))
+				continue;
+			int e = int(x[base + uint(iy) * p.W + uint(ix)]) - p.zx;
+			if (!found || e > best)
+				best = e;
+			found = true;
+			sum += e;
+		}
+	}
+	int v = best;
+	if (p.kind != 0u) {
+		int cnt = p.include_pad != 0u
+			? count_in(h0, p.KH, p.DH, -int(p.PT), int(p.H + p.PB)) *
+			  count_in(w0, p.KW, p.DW, -int(p.PL), int(p.W + p.PR))
+			: count_in(h0, p.KH, p.DH, 0, int(p.H)) *
+			  count_in(w0, p.KW, p.DW, 0, int(p.W));
+		v = cnt > 0 ? round_div(sum, uint(cnt)) : 0;
+	}
+	y[(nc * p.OH + oy) * p.OW + ox] =
+		int8_t(quant_out(requant(v, p.m, p.n), p.zy, -128, 127));
+}

@@ -1,0 +1,946 @@
+/*
+ * int8 layers: the Vulkan kernels against the CPU reference, compared with
+ * memcmp (the contract is bit-for-bit equality, graph/quant.h), on
+ * randomized shapes with a fixed seed, for every op with an int8 form, on
+ * the packed dot-product path and on the unpacking fallback
+ * (RFX_NO_INT_DOT=1), plus a small int8 network end to end.
+ *
+ * The CPU reference itself is checked against independent arithmetic: the
+ * real-valued definition of an int8 convolution / fully connected layer
+ * (sum of s_x (x - z_x) s_w w, in double) must land within half an output
+ * step (plus the multiplier's 2^-31 relative error) of every unclamped
+ * output, and within 2^-20 of a step of a hand-worked case.
+ *
+ * Scales are random, or powers of two in "tie" iterations so that the
+ * requantization hits exact halves often (a multiplier of 2^-k rounds at
+ * every acc = odd * 2^(k-1)); the quantizer sees exact .5 products.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_util.h"
+#include "core/model.h"
+#include "cpu/cpu.h"
+#include "graph/builder.h"
+#include "graph/half.h"
+#include "graph/quant.h"
+#include "vk/vk_model.h"
+#include "vk/vk_session.h"
+
+static rfx_context *ctx;
+static uint32_t seed;
+static int use_dot;   /* the path under test */
+static int dot_seen;  /* dispatches on the dot product in the last graph */
+
+static void setup(void)
+{
+	ctx = test_context(RFX_BACKEND_VULKAN);
+	seed = 20261129;
+}
+
+static void teardown(void)
+{
+	unsetenv("RFX_NO_INT_DOT");
+	test_context_done(ctx);
+}
+
+static uint32_t rnd(uint32_t lo, uint32_t hi) /* inclusive */
+{
+	return lo + test_rand(&seed) % (hi - lo + 1);
+}
+
+static int8_t rnd8(void)
+{
+	return (int8_t)(int32_t)rnd(0, 255) - 128;
+}
+
+/* A random scale: 2^-k in tie iterations, else in [2^-9, 2^-3). */
+static float rscale(int ties)
+{
+	if (ties)
+		return ldexpf(1.0f, -(int)rnd(3, 8));
+	return ldexpf(1.0f + test_randf(&seed, 0.0f, 1.0f), -(int)rnd(4, 9));
+}
+
+static void set_q(rfx_builder *b, uint32_t t, float scale, int32_t zp)
+{
+	rfx_tensor *ts = rfx_builder_tensor_at(b, t);
+	ck_assert_ptr_nonnull(ts);
+	ts->scale = scale;
+	ts->zero_point = zp;
+}
+
+static uint32_t i8_input(rfx_builder *b, const char *name, uint32_t rank,
+                         const uint32_t *dims, int ties)
+{
+	uint32_t t = rfx_builder_input(b, name, RFX_DTYPE_I8, rank, dims);
+	set_q(b, t, rscale(ties), (int32_t)rnd(0, 255) - 128);
+	return t;
+}
+
+static uint32_t i8_tensor(rfx_builder *b, const char *name, float scale,
+                          int32_t zp)
+{
+	uint32_t t = rfx_builder_tensor(b, name, RFX_DTYPE_I8, 0, NULL);
+	set_q(b, t, scale, zp);
+	return t;
+}
+
+/* Per-channel symmetric weights [M, ...] in [-127, 127] with their F32
+ * scales; bias I32 or F32 (either is allowed at I8). */
+static void weights(rfx_builder *b, const char *name, uint32_t rank,
+                    const uint32_t *dims, int ties, uint32_t *w,
+                    uint32_t *bias, float *mean_scale)
+{
+	uint64_t n = 1;
+	uint32_t M = dims[0];
+	char nm[64];
+	for (uint32_t k = 0; k < rank; k++)
+		n *= dims[k];
+	int8_t *q = malloc(n);
+	float *s = malloc(M * sizeof(float));
+	int32_t *bq = malloc(M * sizeof(int32_t));
+	float *bf = malloc(M * sizeof(float));
+	int f32_bias = (int)rnd(0, 1);
+	*mean_scale = 0.0f;
+	for (uint64_t i = 0; i < n; i++)
+		q[i] = (int8_t)((int32_t)rnd(0, 254) - 127);
+	for (uint32_t c = 0; c < M; c++) {
+		s[c] = rscale(ties);
+		*mean_scale += s[c] / (float)M;
+		bq[c] = (int32_t)rnd(0, 20000) - 10000;
+		bf[c] = test_randf(&seed, -0.5f, 0.5f);
+	}
+	snprintf(nm, sizeof(nm), "%s_scales", name);
+	uint32_t st = rfx_builder_const(b, nm, RFX_DTYPE_F32, 1, &M, s);
+	*w = rfx_builder_const(b, name, RFX_DTYPE_I8, rank, dims, q);
+	rfx_tensor *wt = rfx_builder_tensor_at(b, *w);
+	wt->channel_scales = st;
+	wt->qaxis = 0;
+	snprintf(nm, sizeof(nm), "%s_bias", name);
+	*bias = rfx_builder_const(b, nm, f32_bias ? RFX_DTYPE_F32 : RFX_DTYPE_I32,
+				  1, &M, f32_bias ? (void *)bf : (void *)bq);
+	free(q);
+	free(s);
+	free(bq);
+	free(bf);
+}
+
+/* Activation NONE, RELU or CLIP (real bounds inside the output's range). */
+static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
+{
+	int pick = (int)rnd(0, 2);
+	l->i[slot] = pick == 0 ? RFX_ACT_NONE : pick == 1 ? RFX_ACT_RELU : RFX_ACT_CLIP;
+	l->f[0] = l->f[1] = 0.0f;
+	if (pick == 2) {
+		l->f[0] = ys * (float)((int32_t)rnd(0, 100) - 128 - yz);
+		l->f[1] = l->f[0] + ys * (float)rnd(10, 150);
+	}
+}
+
+static void finish(rfx_builder *b, rfx_graph *g, const char *what)
+{
+	char err[256];
+	rfx_status st = rfx_builder_finish(b, g, err, sizeof(err));
+	ck_assert_msg(st == RFX_OK, "%s: builder: %s", what, err);
+}
+
+static void fill_inputs(const rfx_graph *g, rfx_cpu_session *cs)
+{
+	for (uint32_t i = 0; i < g->n_inputs; i++) {
+		const rfx_tensor *t = &g->tensors[g->inputs[i]];
+		uint64_t n = rfx_tensor_elements(t);
+		void *c = rfx_cpu_session_tensor(cs, g->inputs[i]);
+		for (uint64_t k = 0; k < n; k++) {
+			if (t->dtype == RFX_DTYPE_I8) {
+				((int8_t *)c)[k] = rnd8();
+				continue;
+			}
+			/* floats for QUANTIZE: random, exact halves of a step,
+			 * beyond the range, and the odd NaN or infinity */
+			float v = test_randf(&seed, -1.0f, 1.0f);
+			uint32_t r = rnd(0, 99);
+			if (r < 30)
+				v = ldexpf((float)((int32_t)rnd(0, 1200) - 600) + 0.5f, -7);
+			else if (r < 33)
+				v = (r & 1 ? 1.0f : -1.0f) * 1e6f;
+			else if (r == 33)
+				v = NAN;
+			else if (r == 34)
+				v = -INFINITY;
+			if (t->dtype == RFX_DTYPE_F16)
+				((uint16_t *)c)[k] = rfx_f32_to_f16(v);
+			else
+				((float *)c)[k] = v;
+		}
+	}
+}
+
+/* Runs g on both backends with the same random inputs; every output must
+ * be byte-identical. Consumes (finishes) g. */
+static void check_graph(rfx_graph *g, const char *what)
+{
+	rfx_cpu_session *cs = NULL;
+	rfx_vk_session_stats stats;
+	char err[256];
+	rfx_status st;
+
+	if (use_dot)
+		unsetenv("RFX_NO_INT_DOT");
+	else
+		setenv("RFX_NO_INT_DOT", "1", 1);
+	st = rfx_cpu_session_create(g, &cs, err, sizeof(err));
+	ck_assert_msg(st == RFX_OK, "%s: cpu session: %s", what, err);
+
+	rfx_model m = {.ctx = ctx, .graph = *g};
+	atomic_init(&m.sessions, 0);
+	st = rfx_vk_model_init(&m);
+	ck_assert_msg(st == RFX_OK, "%s: vk model: %s", what, rfx_context_last_error(ctx));
+	rfx_session s = {.model = &m};
+	rfx_session_options opt = {.no_pipeline_cache = 1};
+	st = rfx_vk_session_create(&s, &opt);
+	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
+	rfx_vk_session_stats_get(&s, &stats);
+	dot_seen = (int)stats.int8_dot;
+	if (!use_dot)
+		ck_assert_msg(stats.int8_dot == 0, "%s: fallback forced, %u dot dispatches",
+			      what, stats.int8_dot);
+
+	fill_inputs(g, cs);
+	for (uint32_t i = 0; i < g->n_inputs; i++)
+		memcpy(rfx_vk_session_input(&s, i), rfx_cpu_session_tensor(cs, g->inputs[i]),
+		       rfx_tensor_bytes(&g->tensors[g->inputs[i]]));
+	rfx_cpu_session_run(cs);
+	ck_assert_int_eq(rfx_vk_session_submit(&s), RFX_OK);
+	ck_assert_int_eq(rfx_vk_session_wait(&s, UINT64_MAX), RFX_OK);
+
+	for (uint32_t o = 0; o < g->n_outputs; o++) {
+		const rfx_tensor *t = &g->tensors[g->outputs[o]];
+		const uint8_t *want = rfx_cpu_session_tensor(cs, g->outputs[o]);
+		const uint8_t *got = rfx_vk_session_output(&s, o);
+		uint64_t bytes = rfx_tensor_bytes(t), es = rfx_dtype_size(t->dtype);
+		if (memcmp(want, got, bytes) == 0)
+			continue;
+		for (uint64_t k = 0; k < bytes; k++)
+			ck_assert_msg(want[k] == got[k],
+				      "%s: output %u ('%s', %s) element %llu of %llu "
+				      "differs: vulkan byte %u, cpu %u (%s path)", what, o,
+				      t->name, rfx_dtype_name(t->dtype),
+				      (unsigned long long)(k / es),
+				      (unsigned long long)(bytes / es), got[k], want[k],
+				      use_dot ? "dot" : "fallback");
+	}
+	rfx_vk_session_destroy(&s);
+	rfx_vk_model_finish(&m);
+	rfx_cpu_session_destroy(cs);
+	rfx_graph_finish(g);
+}
+
+/* The output scale that spreads a dot product of K int8 terms over the
+ * int8 range: acc has a standard deviation near 74 * 73 * sqrt(K). */
+static float out_scale(float xs, float ws, uint32_t K, int ties)
+{
+	float s = xs * ws * 74.0f * 73.0f * sqrtf((float)K) / 50.0f;
+	return ties ? ldexpf(1.0f, (int)lrintf(log2f(s))) : s;
+}
+
+static void conv_case(int iter)
+{
+	rfx_builder b;
+	rfx_graph g;
+	char what[200];
+	int ties = iter % 3 == 2;
+	uint32_t C = rnd(1, 9), N = rnd(1, 2), group = 1, M;
+	int kind = iter % 4; /* 0 dense, 1 depthwise, 2 grouped, 3 pointwise */
+
+	if (kind == 1) {
+		group = C;
+		M = C * rnd(1, 2);
+	} else if (kind == 2) {
+		C = 2 * rnd(1, 4);
+		group = 2;
+		M = 2 * rnd(1, 5);
+	} else {
+		M = rnd(1, 11);
+	}
+	uint32_t kh = kind == 3 ? 1 : rnd(1, 5), kw = kind == 3 ? 1 : rnd(1, 5);
+	uint32_t dh = rnd(1, 2), dw = rnd(1, 2);
+	uint32_t H = (kh - 1) * dh + rnd(1, 11), W = (kw - 1) * dw + rnd(1, 11);
+	uint32_t xd[4] = {N, C, H, W}, wd[4] = {M, C / group, kh, kw};
+	uint32_t w, bias;
+	float wmean;
+	int res = (int)rnd(0, 1);
+
+	rfx_builder_init(&b);
+	uint32_t x = i8_input(&b, "x", 4, xd, ties);
+	float xs = rfx_builder_tensor_at(&b, x)->scale;
+	weights(&b, "w", 4, wd, ties, &w, &bias, &wmean);
+	float ys = out_scale(xs, wmean, (C / group) * kh * kw, ties);
+	int32_t yz = (int32_t)rnd(0, 160) - 80;
+	uint32_t y = i8_tensor(&b, "y", ys, yz);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
+					 (uint32_t[]){x, w, bias}, 3, y);
+	ck_assert_ptr_nonnull(l);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_CONV_STRIDE_H] = (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_W] = (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_PAD_T] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2 + 1);
+	l->i[RFX_CONV_PAD_L] = kind == 3 ? 0 : (int32_t)rnd(0, kw / 2);
+	l->i[RFX_CONV_PAD_B] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2);
+	l->i[RFX_CONV_PAD_R] = kind == 3 ? 0 : (int32_t)rnd(0, kw / 2 + 1);
+	l->i[RFX_CONV_DIL_H] = (int32_t)dh;
+	l->i[RFX_CONV_DIL_W] = (int32_t)dw;
+	l->i[RFX_CONV_GROUP] = (int32_t)group;
+	random_act(l, RFX_CONV_ACT, ys, yz);
+	snprintf(what, sizeof(what),
+		 "conv i8 N%u C%u %ux%u M%u k%ux%u s%dx%d p%d,%d d%ux%u g%u act %d res %d ties %d",
+		 N, C, H, W, M, kh, kw, l->i[RFX_CONV_STRIDE_H],
+		 l->i[RFX_CONV_STRIDE_W], l->i[RFX_CONV_PAD_T], l->i[RFX_CONV_PAD_L],
+		 dh, dw, group, l->i[RFX_CONV_ACT], res, ties);
+	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
+	if (res) {
+		/* A 1x1 conv over y with a residual input of y's shape. */
+		const rfx_tensor *yt = rfx_builder_tensor_at(&b, y);
+		uint32_t rd[4], w2d[4] = {M, M, 1, 1}, w2, b2;
+		float w2mean;
+		memcpy(rd, yt->dims, sizeof(rd));
+		uint32_t r = i8_input(&b, "r", 4, rd, ties);
+		weights(&b, "w2", 4, w2d, ties, &w2, &b2, &w2mean);
+		float y2s = out_scale(ys, w2mean, M, ties);
+		int32_t y2z = (int32_t)rnd(0, 160) - 80;
+		uint32_t y2 = i8_tensor(&b, "y2", y2s, y2z);
+		rfx_layer *l2 = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv_res",
+						  (uint32_t[]){y, w2, b2, r}, 4, y2);
+		l2->precision = RFX_DTYPE_I8;
+		l2->i[RFX_CONV_STRIDE_H] = l2->i[RFX_CONV_STRIDE_W] = 1;
+		l2->i[RFX_CONV_DIL_H] = l2->i[RFX_CONV_DIL_W] = 1;
+		l2->i[RFX_CONV_GROUP] = 1;
+		random_act(l2, RFX_CONV_ACT, y2s, y2z);
+		ck_assert_int_eq(rfx_builder_infer(&b, l2), RFX_OK);
+		rfx_builder_output(&b, y);
+		rfx_builder_output(&b, y2);
+	} else {
+		rfx_builder_output(&b, y);
+	}
+	finish(&b, &g, what);
+	check_graph(&g, what);
+}
+
+static void fc_case(int iter)
+{
+	rfx_builder b;
+	rfx_graph g;
+	char what[160];
+	int ties = iter % 3 == 1;
+	uint32_t K = iter % 2 ? 4 * rnd(1, 40) : rnd(1, 150), N = rnd(1, 70);
+	uint32_t rank = rnd(1, 3), xd[3], wd[2] = {N, K}, w, bias;
+	float wmean;
+
+	for (uint32_t k = 0; k + 1 < rank; k++)
+		xd[k] = rnd(1, 3);
+	xd[rank - 1] = K;
+	rfx_builder_init(&b);
+	uint32_t x = i8_input(&b, "x", rank, xd, ties);
+	float xs = rfx_builder_tensor_at(&b, x)->scale;
+	weights(&b, "w", 2, wd, ties, &w, &bias, &wmean);
+	float ys = out_scale(xs, wmean, K, ties);
+	int32_t yz = (int32_t)rnd(0, 255) - 128;
+	uint32_t y = i8_tensor(&b, "y", ys, yz);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_FC, "fc",
+					 (uint32_t[]){x, w, bias}, 3, y);
+	l->precision = RFX_DTYPE_I8;
+	random_act(l, RFX_FC_ACT, ys, yz);
+	snprintf(what, sizeof(what), "fc i8 rank %u K%u N%u act %d ties %d", rank,
+		 K, N, l->i[RFX_FC_ACT], ties);
+	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, what);
+	check_graph(&g, what);
+}
+
+/* Whether this device offers the packed dot product (Vulkan 1.3). */
+static int ctx_has_dot(void)
+{
+	rfx_device_info info;
+	ck_assert_int_eq(rfx_context_device_info(ctx, &info), RFX_OK);
+	return info.integer_dot_product &&
+	       VK_API_VERSION_MINOR(info.api_version) >= 3;
+}
+
+START_TEST(test_conv2d)
+{
+	for (use_dot = 1; use_dot >= 0; use_dot--) {
+		int dots = 0;
+		for (int i = 0; i < 10; i++) {
+			conv_case(i);
+			dots += dot_seen;
+		}
+		if (use_dot && ctx_has_dot())
+			ck_assert_msg(dots > 0, "the dot-product path was never taken");
+	}
+}
+END_TEST
+
+START_TEST(test_fc)
+{
+	for (use_dot = 1; use_dot >= 0; use_dot--) {
+		int dots = 0;
+		for (int i = 0; i < 8; i++) {
+			fc_case(i);
+			dots += dot_seen;
+		}
+		if (use_dot && ctx_has_dot())
+			ck_assert_msg(dots > 0, "the dot-product path was never taken");
+	}
+}
+END_TEST
+
+/* A single int8 layer over one random I8 input; the output's scale and
+ * zero point are set by the caller through *y. */
+static rfx_layer *single(rfx_builder *b, rfx_op op, uint32_t rank,
+                         const uint32_t *dims, int ties, float ys, int32_t yz,
+                         uint32_t *y)
+{
+	rfx_builder_init(b);
+	uint32_t x = i8_input(b, "x", rank, dims, ties);
+	*y = i8_tensor(b, "y", ys, yz);
+	rfx_layer *l = rfx_builder_layer(b, op, "op", &x, 1, *y);
+	ck_assert_ptr_nonnull(l);
+	l->precision = RFX_DTYPE_I8;
+	return l;
+}
+
+static void run_single(rfx_builder *b, rfx_layer *l, uint32_t y, const char *what)
+{
+	rfx_graph g;
+	ck_assert_msg(rfx_builder_infer(b, l) == RFX_OK, "%s: %s", what, b->err);
+	rfx_builder_output(b, y);
+	finish(b, &g, what);
+	check_graph(&g, what);
+}
+
+START_TEST(test_pool)
+{
+	use_dot = 0;
+	for (int i = 0; i < 10; i++) {
+		rfx_builder b;
+		uint32_t y, k = rnd(1, 4), kw = rnd(1, 4);
+		uint32_t xd[4] = {rnd(1, 2), rnd(1, 5), k + rnd(0, 9), kw + rnd(0, 9)};
+		int ties = i % 2;
+		/* same scale half of the time (pure max / rounded mean) */
+		float ys = i % 4 < 2 ? 0.0f : rscale(ties);
+		rfx_layer *l = single(&b, RFX_OP_POOL2D, 4, xd, ties, 1.0f, 0, &y);
+		const rfx_tensor *xt = rfx_builder_tensor_at(&b, b.inputs[0]);
+		set_q(&b, y, ys > 0.0f ? ys : xt->scale,
+		      ys > 0.0f ? (int32_t)rnd(0, 255) - 128 : xt->zero_point);
+		l->i[RFX_POOL_KIND] = i % 2;
+		l->i[RFX_POOL_KERNEL_H] = (int32_t)k;
+		l->i[RFX_POOL_KERNEL_W] = (int32_t)kw;
+		l->i[RFX_POOL_STRIDE_H] = (int32_t)rnd(1, 3);
+		l->i[RFX_POOL_STRIDE_W] = (int32_t)rnd(1, 3);
+		l->i[RFX_POOL_PAD_T] = (int32_t)rnd(0, (k - 1) / 2);
+		l->i[RFX_POOL_PAD_L] = (int32_t)rnd(0, (kw - 1) / 2);
+		l->i[RFX_POOL_PAD_B] = (int32_t)rnd(0, (k - 1) / 2);
+		l->i[RFX_POOL_PAD_R] = (int32_t)rnd(0, (kw - 1) / 2);
+		l->i[RFX_POOL_CEIL_MODE] = (int32_t)rnd(0, 1);
+		l->i[RFX_POOL_COUNT_INCLUDE_PAD] = i % 2 ? (int32_t)rnd(0, 1) : 0;
+		l->i[RFX_POOL_DIL_H] = l->i[RFX_POOL_DIL_W] = 1;
+		run_single(&b, l, y, i % 2 ? "avgpool i8" : "maxpool i8");
+	}
+	for (int i = 0; i < 4; i++) {
+		rfx_builder b;
+		uint32_t y, xd[4] = {rnd(1, 2), rnd(1, 9), rnd(1, 12), rnd(1, 12)};
+		rfx_layer *l = single(&b, RFX_OP_GLOBAL_POOL, 4, xd, i % 2,
+				      rscale(i % 2), (int32_t)rnd(0, 255) - 128, &y);
+		l->i[RFX_GPOOL_KIND] = i % 2;
+		run_single(&b, l, y, i % 2 ? "global avg i8" : "global max i8");
+	}
+}
+END_TEST
+
+START_TEST(test_elementwise)
+{
+	use_dot = 0;
+	for (int i = 0; i < 12; i++) {
+		rfx_builder b;
+		rfx_graph g;
+		char what[96];
+		int ties = i % 3 == 0;
+		uint32_t rank = rnd(1, 4), ad[4], bd[4], brank = rnd(1, rank);
+		for (uint32_t k = 0; k < rank; k++)
+			ad[k] = rnd(1, 6);
+		for (uint32_t k = 0; k < brank; k++)
+			bd[k] = rnd(0, 2) ? ad[rank - brank + k] : 1;
+		rfx_builder_init(&b);
+		uint32_t a = i8_input(&b, "a", rank, ad, ties);
+		uint32_t c = i8_input(&b, "b", brank, bd, ties);
+		int kind = i % 3 == 2 ? RFX_BINARY_MUL : i % 3 == 1 ? RFX_BINARY_SUB
+								   : RFX_BINARY_ADD;
+		float ys = kind == RFX_BINARY_MUL ?
+			rfx_builder_tensor_at(&b, a)->scale *
+			rfx_builder_tensor_at(&b, c)->scale * 100.0f : rscale(ties);
+		int32_t yz = (int32_t)rnd(0, 255) - 128;
+		uint32_t y = i8_tensor(&b, "y", ys, yz);
+		uint32_t ins[2] = {i % 2 ? c : a, i % 2 ? a : c}; /* either side broadcasts */
+		rfx_layer *l = rfx_builder_layer(&b, RFX_OP_BINARY, "bin", ins, 2, y);
+		l->precision = RFX_DTYPE_I8;
+		l->i[RFX_BINARY_KIND] = kind;
+		random_act(l, RFX_BINARY_ACT, ys, yz);
+		snprintf(what, sizeof(what), "binary i8 kind %d act %d rank %u/%u", kind,
+			 l->i[RFX_BINARY_ACT], rank, brank);
+		ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
+		rfx_builder_output(&b, y);
+		finish(&b, &g, what);
+		check_graph(&g, what);
+	}
+	for (int i = 0; i < 4; i++) {
+		rfx_builder b;
+		uint32_t y, xd[3] = {rnd(1, 5), rnd(1, 9), rnd(1, 9)};
+		int32_t yz = (int32_t)rnd(0, 255) - 128;
+		float ys = rscale(i % 2);
+		rfx_layer *l = single(&b, RFX_OP_UNARY, 3, xd, i % 2, ys, yz, &y);
+		random_act(l, RFX_UNARY_ACT, ys, yz);
+		run_single(&b, l, y, "unary i8");
+	}
+}
+END_TEST
+
+START_TEST(test_data_movement)
+{
+	use_dot = 0;
+	for (int i = 0; i < 4; i++) { /* concat: inputs of different scales */
+		rfx_builder b;
+		rfx_graph g;
+		uint32_t rank = rnd(1, 4), axis = rnd(0, rank - 1), d[4], ins[3];
+		uint32_t n = rnd(2, 3);
+		rfx_builder_init(&b);
+		for (uint32_t k = 0; k < rank; k++)
+			d[k] = rnd(1, 5);
+		for (uint32_t k = 0; k < n; k++) {
+			char nm[8];
+			snprintf(nm, sizeof(nm), "x%u", k);
+			d[axis] = rnd(1, 5);
+			ins[k] = i8_input(&b, nm, rank, d, i % 2);
+		}
+		uint32_t y = i8_tensor(&b, "y", rscale(i % 2), (int32_t)rnd(0, 255) - 128);
+		if (i == 0) /* one input already at the output's quantization */
+			set_q(&b, y, rfx_builder_tensor_at(&b, ins[0])->scale,
+			      rfx_builder_tensor_at(&b, ins[0])->zero_point);
+		rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONCAT, "cat", ins, n, y);
+		l->precision = RFX_DTYPE_I8;
+		l->i[RFX_CONCAT_AXIS] = (int32_t)axis;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		rfx_builder_output(&b, y);
+		finish(&b, &g, "concat i8");
+		check_graph(&g, "concat i8");
+	}
+	for (int i = 0; i < 3; i++) {
+		rfx_builder b;
+		rfx_graph g;
+		uint32_t xd[3] = {rnd(1, 4), rnd(1, 5), rnd(1, 6)};
+		uint32_t yd[2] = {xd[0] * xd[1], xd[2]};
+		rfx_builder_init(&b);
+		uint32_t x = i8_input(&b, "x", 3, xd, 0);
+		const rfx_tensor *xt = rfx_builder_tensor_at(&b, x);
+		float xs = xt->scale;
+		int32_t xz = xt->zero_point;
+		/* reshape -> transpose -> pad, each keeping x's quantization */
+		uint32_t r = rfx_builder_tensor(&b, "r", RFX_DTYPE_I8, 2, yd);
+		set_q(&b, r, xs, xz);
+		rfx_layer *l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "reshape", &x, 1, r);
+		l->precision = RFX_DTYPE_I8;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		uint32_t t = i8_tensor(&b, "t", xs, xz);
+		l = rfx_builder_layer(&b, RFX_OP_TRANSPOSE, "transpose", &r, 1, t);
+		l->precision = RFX_DTYPE_I8;
+		l->i[0] = 1;
+		l->i[1] = 0;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		uint32_t p = i8_tensor(&b, "p", xs, xz);
+		l = rfx_builder_layer(&b, RFX_OP_PAD, "pad", &t, 1, p);
+		l->precision = RFX_DTYPE_I8;
+		for (int k = 0; k < 4; k++)
+			l->i[k] = (int32_t)rnd(0, 2);
+		l->f[0] = xs * (float)((int32_t)rnd(0, 255) - 128 - xz) + xs * 0.25f;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		rfx_builder_output(&b, r); /* an output: copied, not a view */
+		rfx_builder_output(&b, p);
+		finish(&b, &g, "reshape/transpose/pad i8");
+		check_graph(&g, "reshape/transpose/pad i8");
+	}
+}
+END_TEST
+
+START_TEST(test_quantize_dequantize)
+{
+	use_dot = 0;
+	for (int i = 0; i < 8; i++) {
+		rfx_builder b;
+		rfx_graph g;
+		rfx_dtype fdt = i % 2 ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
+		rfx_dtype odt = i % 4 < 2 ? RFX_DTYPE_F32 : RFX_DTYPE_F16;
+		uint32_t rank = rnd(1, 4), d[4];
+		for (uint32_t k = 0; k < rank; k++)
+			d[k] = rnd(1, 9);
+		rfx_builder_init(&b);
+		uint32_t x = rfx_builder_input(&b, "x", fdt, rank, d);
+		/* 2^-7 scales make the test's .5 inputs exact ties */
+		float s = i < 4 ? ldexpf(1.0f, -7) : rscale(0);
+		uint32_t q = i8_tensor(&b, "q", s, (int32_t)rnd(0, 255) - 128);
+		rfx_layer *l = rfx_builder_layer(&b, RFX_OP_QUANTIZE, "quant", &x, 1, q);
+		l->precision = RFX_DTYPE_I8;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		uint32_t y = rfx_builder_tensor(&b, "y", odt, 0, NULL);
+		l = rfx_builder_layer(&b, RFX_OP_DEQUANTIZE, "dequant", &q, 1, y);
+		l->precision = odt;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		/* a second dequantize straight from an int8 input, with a scale
+		 * that makes fp16 overflow and subnormals */
+		uint32_t x8 = i8_input(&b, "x8", rank, d, 0);
+		set_q(&b, x8, i == 7 ? 600.0f : i == 6 ? 1e-7f : rscale(0),
+		      (int32_t)rnd(0, 255) - 128);
+		uint32_t y8 = rfx_builder_tensor(&b, "y8", odt, 0, NULL);
+		l = rfx_builder_layer(&b, RFX_OP_DEQUANTIZE, "dequant8", &x8, 1, y8);
+		l->precision = odt;
+		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+		rfx_builder_output(&b, q);
+		rfx_builder_output(&b, y);
+		rfx_builder_output(&b, y8);
+		finish(&b, &g, "quantize/dequantize");
+		check_graph(&g, "quantize/dequantize");
+	}
+}
+END_TEST
+
+/* quantize -> conv 3x3 relu -> maxpool -> conv 1x1 + residual (the pool)
+ * -> add (the pool again) -> global average -> reshape -> fc -> dequantize
+ * -> softmax: every int8 tensor is also an output, so all are compared. */
+static void network(void)
+{
+	rfx_builder b;
+	rfx_graph g;
+	uint32_t xd[4] = {1, 3, 16, 16}, w1d[4] = {8, 3, 3, 3}, w2d[4] = {8, 8, 1, 1};
+	uint32_t w3d[2] = {10, 8}, rd[2] = {1, 8}, w1, b1, w2, b2, w3, b3;
+	float m1, m2, m3;
+
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4, xd);
+	uint32_t q = i8_tensor(&b, "q", 1.0f / 127.0f, 0);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_QUANTIZE, "quant", &x, 1, q);
+	l->precision = RFX_DTYPE_I8;
+	rfx_builder_infer(&b, l);
+	weights(&b, "w1", 4, w1d, 0, &w1, &b1, &m1);
+	uint32_t c1 = i8_tensor(&b, "c1", out_scale(1.0f / 127.0f, m1, 27, 0), -128);
+	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv1", (uint32_t[]){q, w1, b1}, 3, c1);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
+	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
+	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
+	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
+	l->i[RFX_CONV_GROUP] = 1;
+	l->i[RFX_CONV_ACT] = RFX_ACT_RELU;
+	rfx_builder_infer(&b, l);
+	const rfx_tensor *c1t = rfx_builder_tensor_at(&b, c1);
+	float c1s = c1t->scale;
+	uint32_t p = i8_tensor(&b, "p", c1s, -128);
+	l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool", &c1, 1, p);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_POOL_KIND] = RFX_POOL_MAX;
+	l->i[RFX_POOL_KERNEL_H] = l->i[RFX_POOL_KERNEL_W] = 2;
+	l->i[RFX_POOL_STRIDE_H] = l->i[RFX_POOL_STRIDE_W] = 2;
+	l->i[RFX_POOL_DIL_H] = l->i[RFX_POOL_DIL_W] = 1;
+	rfx_builder_infer(&b, l);
+	weights(&b, "w2", 4, w2d, 0, &w2, &b2, &m2);
+	uint32_t c2 = i8_tensor(&b, "c2", out_scale(c1s, m2, 8, 0), 5);
+	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv2", (uint32_t[]){p, w2, b2, p}, 4, c2);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
+	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
+	l->i[RFX_CONV_GROUP] = 1;
+	l->i[RFX_CONV_ACT] = RFX_ACT_CLIP;
+	l->f[0] = 0.0f;
+	l->f[1] = 6.0f * c1s * 20.0f;
+	rfx_builder_infer(&b, l);
+	uint32_t s = i8_tensor(&b, "s", c1s * 1.5f, -20);
+	l = rfx_builder_layer(&b, RFX_OP_BINARY, "add", (uint32_t[]){c2, p}, 2, s);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_BINARY_KIND] = RFX_BINARY_ADD;
+	rfx_builder_infer(&b, l);
+	uint32_t gp = i8_tensor(&b, "gp", c1s, -10);
+	l = rfx_builder_layer(&b, RFX_OP_GLOBAL_POOL, "gap", &s, 1, gp);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_GPOOL_KIND] = RFX_POOL_AVG;
+	rfx_builder_infer(&b, l);
+	uint32_t r = rfx_builder_tensor(&b, "r", RFX_DTYPE_I8, 2, rd);
+	set_q(&b, r, c1s, -10);
+	l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "flatten", &gp, 1, r);
+	l->precision = RFX_DTYPE_I8;
+	rfx_builder_infer(&b, l);
+	weights(&b, "w3", 2, w3d, 0, &w3, &b3, &m3);
+	uint32_t f = i8_tensor(&b, "f", out_scale(c1s, m3, 8, 0), 3);
+	l = rfx_builder_layer(&b, RFX_OP_FC, "fc", (uint32_t[]){r, w3, b3}, 3, f);
+	l->precision = RFX_DTYPE_I8;
+	rfx_builder_infer(&b, l);
+	uint32_t logits = rfx_builder_tensor(&b, "logits", RFX_DTYPE_F32, 0, NULL);
+	l = rfx_builder_layer(&b, RFX_OP_DEQUANTIZE, "dequant", &f, 1, logits);
+	rfx_builder_infer(&b, l);
+	uint32_t prob = rfx_builder_tensor(&b, "prob", RFX_DTYPE_F32, 0, NULL);
+	l = rfx_builder_layer(&b, RFX_OP_SOFTMAX, "softmax", &logits, 1, prob);
+	l->i[RFX_SOFTMAX_AXIS] = 1;
+	rfx_builder_infer(&b, l);
+	rfx_builder_output(&b, c1);
+	rfx_builder_output(&b, c2);
+	rfx_builder_output(&b, s);
+	rfx_builder_output(&b, f);
+	rfx_builder_output(&b, logits);
+	finish(&b, &g, "network");
+	check_graph(&g, "int8 network"); /* softmax (float) runs, unchecked */
+}
+
+START_TEST(test_network)
+{
+	for (use_dot = 1; use_dot >= 0; use_dot--)
+		for (int i = 0; i < 3; i++)
+			network();
+}
+END_TEST
+
+/* The CPU reference against the real-valued definition: y - z_y must be
+ * within half a step of sum(s_x (x - z_x) s_w[m] w) / s_y + bias/s_y for
+ * every output the clamp did not touch (plus the multiplier's relative
+ * error 2^-31, and half a step of s_x s_w / s_y where an F32 bias was
+ * rounded to int32). The loops here are written from graph.h's formula,
+ * one output at a time, not from the executor. */
+static void conv_real_check(int iter)
+{
+	rfx_builder b;
+	rfx_graph g;
+	rfx_cpu_session *cs;
+	char err[200];
+	uint32_t C = 2 * rnd(1, 4), group = iter % 2 ? 2 : 1, M = 2 * rnd(1, 4);
+	uint32_t kh = rnd(1, 3), kw = rnd(1, 3);
+	uint32_t xd[4] = {1, C, kh + rnd(0, 6), kw + rnd(0, 6)};
+	uint32_t wd[4] = {M, C / group, kh, kw}, w, bias;
+	float wmean;
+
+	rfx_builder_init(&b);
+	uint32_t x = i8_input(&b, "x", 4, xd, 0);
+	weights(&b, "w", 4, wd, 0, &w, &bias, &wmean);
+	float ys = out_scale(rfx_builder_tensor_at(&b, x)->scale, wmean,
+			     wd[1] * kh * kw, 0);
+	uint32_t y = i8_tensor(&b, "y", ys, (int32_t)rnd(0, 100) - 50);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
+					 (uint32_t[]){x, w, bias}, 3, y);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_CONV_STRIDE_H] = (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_W] = (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_B] = (int32_t)(kh / 2);
+	l->i[RFX_CONV_PAD_L] = l->i[RFX_CONV_PAD_R] = (int32_t)(kw / 2);
+	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
+	l->i[RFX_CONV_GROUP] = (int32_t)group;
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, "conv real");
+	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)), RFX_OK);
+	fill_inputs(&g, cs);
+	rfx_cpu_session_run(cs);
+
+	const rfx_tensor *xt = &g.tensors[g.inputs[0]], *yt = &g.tensors[g.outputs[0]];
+	const rfx_tensor *wt = &g.tensors[g.layers[0].inputs[1]];
+	const rfx_tensor *bt = &g.tensors[g.layers[0].inputs[2]];
+	const float *wsc = g.tensors[wt->channel_scales].data;
+	const int8_t *xq = rfx_cpu_session_tensor(cs, g.inputs[0]);
+	const int8_t *yq = rfx_cpu_session_tensor(cs, g.outputs[0]);
+	const int8_t *wq = wt->data;
+	const rfx_layer *L = &g.layers[0];
+	uint32_t H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2], OW = yt->dims[3];
+	uint32_t cpg = C / group, mpg = M / group, checked = 0;
+	for (uint32_t m = 0; m < M; m++)
+	for (uint32_t oh = 0; oh < OH; oh++)
+	for (uint32_t ow = 0; ow < OW; ow++) {
+		double sxw = (double)xt->scale * wsc[m], real = 0.0, slack = 0.0;
+		if (bt->dtype == RFX_DTYPE_I32) {
+			real = ((const int32_t *)bt->data)[m] * sxw;
+		} else {
+			real = ((const float *)bt->data)[m];
+			slack = 0.5 * sxw / yt->scale;
+		}
+		for (uint32_t c = 0; c < cpg; c++)
+		for (uint32_t ky = 0; ky < kh; ky++)
+		for (uint32_t kx = 0; kx < kw; kx++) {
+			int iy = (int)(oh * L->i[RFX_CONV_STRIDE_H] + ky) - L->i[RFX_CONV_PAD_T];
+			int ix = (int)(ow * L->i[RFX_CONV_STRIDE_W] + kx) - L->i[RFX_CONV_PAD_L];
+			if (iy < 0 || ix < 0 || iy >= (int)H || ix >= (int)W)
+				continue;
+			int xv = xq[((m / mpg) * cpg + c) * H * W + (uint32_t)iy * W + (uint32_t)ix];
+			int wv = wq[((m * cpg + c) * kh + ky) * kw + kx];
+			real += sxw * (xv - xt->zero_point) * wv;
+		}
+		int got = yq[(m * OH + oh) * OW + ow];
+		double want = real / yt->scale;
+		if (got == -128 || got == 127)
+			continue; /* clamped */
+		checked++;
+		ck_assert_msg(fabs(got - yt->zero_point - want) <=
+			      0.5 + slack + 1e-6 * (1.0 + fabs(want)),
+			      "conv real check: channel %u (%u,%u): %d - %d vs %.6f",
+			      m, oh, ow, got, yt->zero_point, want);
+	}
+	ck_assert_uint_gt(checked, 0);
+	rfx_cpu_session_destroy(cs);
+	rfx_graph_finish(&g);
+}
+
+/* Worked by hand: x = {10, -20, 30, 127} (z_x -5, s_x 0.5), w = {1, 2,
+ * -3, 4} (s_w 0.25), 2x2 kernel, no padding: sum (x - z_x) w = 15 - 30 -
+ * 105 + 528 = 408; s_x s_w / s_y = 0.125 / 2 = 2^-4; z_y = 3. */
+static int8_t hand_conv(int32_t bias, int act)
+{
+	rfx_builder b;
+	rfx_graph g;
+	rfx_cpu_session *cs;
+	char err[200];
+	uint32_t d4[4] = {1, 1, 2, 2}, one = 1;
+	const int8_t wv[4] = {1, 2, -3, 4};
+	const float ws = 0.25f;
+	int8_t out;
+
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_I8, 4, d4);
+	set_q(&b, x, 0.5f, -5);
+	uint32_t sc = rfx_builder_const(&b, "ws", RFX_DTYPE_F32, 1, &one, &ws);
+	uint32_t w = rfx_builder_const(&b, "w", RFX_DTYPE_I8, 4, d4, wv);
+	rfx_builder_tensor_at(&b, w)->channel_scales = sc;
+	uint32_t bi = rfx_builder_const(&b, "b", RFX_DTYPE_I32, 1, &one, &bias);
+	uint32_t y = i8_tensor(&b, "y", 2.0f, 3);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
+					 (uint32_t[]){x, w, bi}, 3, y);
+	l->precision = RFX_DTYPE_I8;
+	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
+	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
+	l->i[RFX_CONV_GROUP] = 1;
+	l->i[RFX_CONV_ACT] = act;
+	if (act == RFX_ACT_CLIP) {
+		l->f[0] = -1.0f; /* Q: -0.5 -> 0 (even) + 3 = 3 */
+		l->f[1] = 13.0f; /* 6.5 -> 6 (even) + 3 = 9 */
+	}
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, "hand conv");
+	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)), RFX_OK);
+	memcpy(rfx_cpu_session_tensor(cs, g.inputs[0]), (int8_t[]){10, -20, 30, 127}, 4);
+	rfx_cpu_session_run(cs);
+	out = *(int8_t *)rfx_cpu_session_tensor(cs, g.outputs[0]);
+	rfx_cpu_session_destroy(cs);
+	rfx_graph_finish(&g);
+	return out;
+}
+
+START_TEST(test_cpu_reference)
+{
+	/* (100 + 408) / 16 = 31.75 -> 32, + 3 */
+	ck_assert_int_eq(hand_conv(100, RFX_ACT_NONE), 35);
+	/* 520 / 16 = 32.5 -> 33 (away from zero); -520 / 16 -> -33 */
+	ck_assert_int_eq(hand_conv(112, RFX_ACT_NONE), 36);
+	ck_assert_int_eq(hand_conv(-928, RFX_ACT_NONE), -30);
+	/* -520 / 16 + 3 = -30: relu clamps at z_y = 3; clip(-1, 13) -> [3, 9] */
+	ck_assert_int_eq(hand_conv(-928, RFX_ACT_RELU), 3);
+	ck_assert_int_eq(hand_conv(-928, RFX_ACT_CLIP), 3);
+	ck_assert_int_eq(hand_conv(100, RFX_ACT_CLIP), 9);
+	/* saturation: (2000000 + 408) / 16 -> 127; the negative side -> -128 */
+	ck_assert_int_eq(hand_conv(2000000, RFX_ACT_NONE), 127);
+	ck_assert_int_eq(hand_conv(-2000000, RFX_ACT_NONE), -128);
+	for (int i = 0; i < 6; i++)
+		conv_real_check(i);
+}
+END_TEST
+
+START_TEST(test_refusals)
+{
+	/* int8 forms that do not exist fail at creation, on both backends,
+	 * with a message that says why */
+	rfx_builder b;
+	rfx_graph g;
+	rfx_cpu_session *cs = NULL;
+	char err[256];
+	uint32_t y, d[2] = {2, 3};
+
+	rfx_layer *l = single(&b, RFX_OP_SOFTMAX, 2, d, 0, 0.1f, 0, &y);
+	l->i[RFX_SOFTMAX_AXIS] = 1;
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, "softmax i8");
+	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)),
+			 RFX_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err, "no int8 form"));
+	rfx_graph_finish(&g);
+
+	l = single(&b, RFX_OP_UNARY, 2, d, 0, 0.1f, 0, &y);
+	l->i[RFX_UNARY_ACT] = RFX_ACT_SIGMOID;
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, "sigmoid i8");
+	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)),
+			 RFX_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err, "sigmoid"));
+	rfx_model m = {.ctx = ctx, .graph = g};
+	atomic_init(&m.sessions, 0);
+	ck_assert_int_eq(rfx_vk_model_init(&m), RFX_OK);
+	rfx_session s = {.model = &m};
+	rfx_session_options opt = {.no_pipeline_cache = 1};
+	ck_assert_int_eq(rfx_vk_session_create(&s, &opt), RFX_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(rfx_context_last_error(ctx), "sigmoid"));
+	rfx_vk_model_finish(&m);
+	rfx_graph_finish(&g);
+
+	/* a scale of 0 on an int8 activation is a format error */
+	l = single(&b, RFX_OP_UNARY, 2, d, 0, 0.0f, 0, &y);
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, "scale 0");
+	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)), RFX_E_FORMAT);
+	rfx_graph_finish(&g);
+
+	/* a reshape may not change the quantization */
+	rfx_builder_init(&b);
+	uint32_t x = i8_input(&b, "x", 2, d, 0);
+	y = rfx_builder_tensor(&b, "y", RFX_DTYPE_I8, 1, (uint32_t[]){6});
+	set_q(&b, y, 0.5f, 1);
+	l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "r", &x, 1, y);
+	l->precision = RFX_DTYPE_I8;
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	finish(&b, &g, "reshape rescale");
+	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)),
+			 RFX_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err, "keep the input's scale"));
+	rfx_graph_finish(&g);
+	ck_assert_ptr_null(cs);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vk_int8");
+	struct { const char *name; const TTest *test; } cases[] = {
+		{"cpu_reference", test_cpu_reference},
+		{"refusals", test_refusals},
+		{"conv2d", test_conv2d},
+		{"fc", test_fc},
+		{"pool", test_pool},
+		{"elementwise", test_elementwise},
+		{"data_movement", test_data_movement},
+		{"quantize", test_quantize_dequantize},
+		{"network", test_network},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].test);
+		tcase_set_timeout(tc, 600);
+		suite_add_tcase(s, tc);
+	}
+	return run_suite(s);
+}
