@@ -442,6 +442,14 @@ START_TEST(test_cli_fit)
 	double lm[3] = {3.0 / 8 * 3 / 8, 2.0 / 8 * 3 / 8, 3.0 / 8 * 3 / 8};
 	check_frame(r.lines[0], 0, "e_tri.png", lm, 1, 1e-5);
 	result_free(&r);
+
+	/* --crop-ratio 1/3 keeps the centre 8x3 of the strip, all green,
+	 * before the session stretches it. */
+	r = run_json("colors.rfx colors/e_tri.png -k 4 --fit stretch --crop-ratio 0.3333333");
+	ck_assert_msg(r.rc == 0, "%s", r.err);
+	double gm[3] = {0, 1, 0};
+	check_frame(r.lines[0], 0, "e_tri.png", gm, 1, 1e-5);
+	result_free(&r);
 }
 END_TEST
 
@@ -730,6 +738,8 @@ START_TEST(test_cli_usage)
 		"",
 		"colors.rfx",
 		"colors.rfx colors --fit sideways",
+		"colors.rfx colors --crop-ratio 0",
+		"colors.rfx colors --crop-ratio 1.5",
 		"colors.rfx colors --top 0",
 		"colors.rfx colors --backend metal",
 		"colors.rfx colors --deadline-ms -1",

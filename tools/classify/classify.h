@@ -184,6 +184,7 @@ typedef struct cls_options {
 	int device_index;        /* -1: not given */
 	const char *device_name; /* NULL: not given */
 	rfx_frame_fit fit;
+	double crop_ratio;       /* (0, 1]: keep the centre of each frame */
 	double deadline_ms;      /* 0: none */
 	uint32_t top_k;
 	int json, quiet;

@@ -51,6 +51,9 @@ static const char usage[] =
 	"                           crop (default: scale to cover, keep the\n"
 	"                           centre), letterbox (fit inside, pad black)\n"
 	"                           or stretch\n"
+	"      --crop-ratio R       first keep the centre R of each side of the\n"
+	"                           frame (0 < R <= 1; ImageNet's \"resize 256,\n"
+	"                           crop 224\" is --crop-ratio 0.875)\n"
 	"  -k, --top K              classes per frame (default 5)\n"
 	"      --deadline-ms D      count frames not finished D ms after upload\n"
 	"  -j, --json               one JSON object per frame, then a summary one\n"
@@ -120,7 +123,7 @@ struct args {
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_STREAM = 256, O_PIXEL, O_CAMERA, O_CAMERA_FORMAT,
-	       O_CAMERA_SIZE, O_FIT, O_DEADLINE };
+	       O_CAMERA_SIZE, O_FIT, O_CROP_RATIO, O_DEADLINE };
 	static const struct option opts[] = {
 		{"stream", required_argument, NULL, O_STREAM},
 		{"pixel", required_argument, NULL, O_PIXEL},
@@ -131,6 +134,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 		{"backend", required_argument, NULL, 'b'},
 		{"device", required_argument, NULL, 'd'},
 		{"fit", required_argument, NULL, O_FIT},
+		{"crop-ratio", required_argument, NULL, O_CROP_RATIO},
 		{"top", required_argument, NULL, 'k'},
 		{"deadline-ms", required_argument, NULL, O_DEADLINE},
 		{"json", no_argument, NULL, 'j'},
@@ -147,6 +151,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	o->backend = RFX_BACKEND_VULKAN;
 	o->device_index = -1;
 	o->fit = RFX_FIT_CENTER_CROP;
+	o->crop_ratio = 1.0;
 	o->top_k = 5;
 	while ((c = getopt_long(argc, argv, "n:b:d:k:ja:qhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -187,6 +192,16 @@ static void parse_args(int argc, char **argv, struct args *a)
 			else
 				fail_usage("--fit is crop, letterbox or stretch, not '%s'", optarg);
 			break;
+		case O_CROP_RATIO: {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(v > 0 && v <= 1))
+				fail_usage("--crop-ratio needs a number in (0, 1], not '%s'",
+					   optarg);
+			o->crop_ratio = v;
+			break;
+		}
 		case 'k': o->top_k = (uint32_t)parse_count(optarg, "--top", MAX_TOP_K); break;
 		case O_DEADLINE: {
 			char *end;

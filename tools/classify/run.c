@@ -1,21 +1,26 @@
 /*
- * The classification run: two sessions of one model, so that while frame N
- * runs on the device, frame N+1 is read and decoded.
+ * The classification run: two sessions of one model, double-buffered, so
+ * that while frame N runs on the device, frame N+1 is read, decoded and
+ * copied into the other session's mapped frame buffer.
  *
  *   main thread:   next frame from the source (read + decode)
- *                  -> a free session: copy into its mapped frame buffer,
- *                     set the frame size, submit      (job queued)
+ *                  -> a free session: copy into its frame buffer, set the
+ *                     frame size
+ *                  -> once the device has finished the previous frame:
+ *                     submit                            (job queued)
  *                  -> report finished jobs in order: top-K, annotation
  *   waiter thread: for each queued job in order, rfx_session_wait() until
  *                  the deadline (then on, to collect the frame), and the
  *                  time it finished                    (job done)
  *
- * The waiter does nothing but wait and read the clock, so a frame's latency
- * (from the copy into the frame buffer to the fence: upload, preprocessing
- * and inference) is not stretched by the host work on other frames. Frames
- * that failed before reaching the device go through the same queue, so
- * every frame is reported in source order. A live source (camera) drops a
- * frame when both sessions are busy instead of waiting.
+ * One frame is on the device at a time, so a frame's latency is its own:
+ * the copy into the frame buffer plus submit-to-fence (preprocessing and
+ * inference), never time spent queued behind another frame; and the waiter
+ * does nothing but wait and read the clock, so host work on other frames
+ * does not stretch it. Frames that failed before reaching the device go
+ * through the same queue, so every frame is reported in source order. A
+ * live source (camera) drops a frame when both sessions are taken instead
+ * of waiting.
  */
 #include <math.h>
 #include <pthread.h>
@@ -31,7 +36,8 @@
 struct job {
 	cls_frame frame;
 	int slot;         /* session, or -1: failed before the device */
-	uint64_t t0, t_done;
+	uint64_t copy_ns; /* into the mapped frame buffer */
+	uint64_t t0, t_done; /* submit, fence seen */
 	rfx_status st;    /* submit/wait status */
 	int missed;       /* deadline passed before the frame finished */
 	int done;
@@ -45,6 +51,7 @@ struct pipe {
 	int quit;
 	rfx_session *s[N_SLOTS];
 	int busy[N_SLOTS];
+	int inflight;              /* jobs submitted, not yet waited for */
 	uint64_t deadline_ns;      /* relative; 0: none */
 };
 
@@ -165,6 +172,8 @@ static void *waiter(void *arg)
 			j->st = st;
 		}
 		pthread_mutex_lock(&p->mu);
+		if (j->slot >= 0 && j->t0)
+			p->inflight--;
 		j->done = 1;
 		p->wpos++;
 		pthread_cond_broadcast(&p->cv_main);
@@ -267,7 +276,7 @@ static void report_job(struct report *r, struct pipe *p, struct job *j)
 			       ((const float *)out)[i];
 	r->st.softmax = cls_probabilities(r->scores, e->n_classes);
 	uint32_t k = cls_top_k(r->scores, e->n_classes, o->top_k, r->top);
-	double ms = (double)(j->t_done - j->t0) / 1e6;
+	double ms = (double)(j->copy_ns + (j->t_done - j->t0)) / 1e6;
 	r->st.ok++;
 	r->st.missed += (uint64_t)j->missed;
 	if (add_latency(&r->st, ms) != 0)
@@ -337,30 +346,48 @@ static int free_slot(const struct pipe *p)
 	return -1;
 }
 
-/* Copies the frame into the session's buffer and submits it. */
-static rfx_status start(struct pipe *p, struct job *j, uint32_t max_w,
-                        uint32_t max_h, char *msg, size_t cap)
+/* Copies the frame into the session's buffer and sets its size: the whole
+ * frame, or its centre crop_ratio of each side (YUYV: an even width from an
+ * even column, whole pixel pairs). */
+static rfx_status stage(struct pipe *p, struct job *j, double crop_ratio,
+                        uint32_t max_w, uint32_t max_h, char *msg, size_t cap)
 {
 	rfx_session *s = p->s[j->slot];
 	cls_frame *f = &j->frame;
-	size_t fcap, row = (size_t)f->w * cls_pixel_bytes(f->format);
+	uint32_t bpp = cls_pixel_bytes(f->format), w = f->w, h = f->h;
+	uint32_t x0 = 0, y0 = 0;
+	size_t fcap;
 	uint8_t *dst = rfx_session_frame(s, &fcap);
 	rfx_status st;
 
-	if (f->w > max_w || f->h > max_h) {
+	if (w > max_w || h > max_h) {
 		snprintf(msg, cap, "frame of %ux%u is larger than the %ux%u the "
-			 "sessions were made for", f->w, f->h, max_w, max_h);
+			 "sessions were made for", w, h, max_w, max_h);
 		return RFX_E_INVALID_ARGUMENT;
 	}
-	if (!dst || row * f->h > fcap) {
-		snprintf(msg, cap, "no frame buffer for a %ux%u frame", f->w, f->h);
+	if (crop_ratio < 1.0) {
+		w = (uint32_t)lround(f->w * crop_ratio);
+		h = (uint32_t)lround(f->h * crop_ratio);
+		if (f->format == RFX_PIXEL_YUYV)
+			w &= ~1u;
+		w = w ? w : (f->format == RFX_PIXEL_YUYV ? 2 : 1);
+		h = h ? h : 1;
+		x0 = (f->w - w) / 2;
+		y0 = (f->h - h) / 2;
+		if (f->format == RFX_PIXEL_YUYV)
+			x0 &= ~1u;
+	}
+	size_t row = (size_t)w * bpp;
+	if (!dst || row * h > fcap) {
+		snprintf(msg, cap, "no frame buffer for a %ux%u frame", w, h);
 		return RFX_E_INTERNAL;
 	}
-	j->t0 = rfx_time_now_ns();
-	for (uint32_t y = 0; y < f->h; y++)
-		memcpy(dst + row * y, f->px + (size_t)f->stride * y, row);
-	if ((st = rfx_session_set_frame(s, f->w, f->h, 0)) != RFX_OK ||
-	    (st = rfx_session_submit(s)) != RFX_OK)
+	const uint8_t *src = f->px + (size_t)y0 * f->stride + (size_t)x0 * bpp;
+	uint64_t t = rfx_time_now_ns();
+	for (uint32_t y = 0; y < h; y++)
+		memcpy(dst + row * y, src + (size_t)f->stride * y, row);
+	j->copy_ns = rfx_time_now_ns() - t;
+	if ((st = rfx_session_set_frame(s, w, h, 0)) != RFX_OK)
 		snprintf(msg, cap, "%s", rfx_status_str(st));
 	return st;
 }
@@ -515,10 +542,25 @@ int cls_run(const cls_options *o, cls_engine *e, cls_source *src)
 			char msg[256];
 			p.busy[slot] = 1;
 			pthread_mutex_unlock(&p.mu);
-			j->st = start(&p, j, src->max_w, src->max_h, msg, sizeof(msg));
-			if (j->st != RFX_OK)
-				cls_frame_fail(&j->frame, j->st, "%s", msg);
+			st = stage(&p, j, o->crop_ratio, src->max_w, src->max_h, msg,
+				   sizeof(msg));
 			pthread_mutex_lock(&p.mu);
+			/* One frame on the device at a time. */
+			while (st == RFX_OK && p.inflight > 0)
+				pthread_cond_wait(&p.cv_main, &p.mu);
+			if (st == RFX_OK) {
+				j->t0 = rfx_time_now_ns();
+				st = rfx_session_submit(p.s[slot]);
+				if (st == RFX_OK)
+					p.inflight++;
+				else
+					snprintf(msg, sizeof(msg), "submit: %s", rfx_status_str(st));
+			}
+			if (st != RFX_OK) {
+				j->t0 = 0;
+				j->st = st;
+				cls_frame_fail(&j->frame, st, "%s", msg);
+			}
 		}
 		p.tail++;
 		pthread_cond_signal(&p.cv_waiter);
