@@ -788,6 +788,7 @@ static Suite *classify_suite(void)
 	tcase_add_test(cli, test_cli_usage);
 	suite_add_tcase(s, classify_decode_tcase());
 	suite_add_tcase(s, classify_report_tcase());
+	suite_add_tcase(s, classify_pipeline_tcase());
 	suite_add_tcase(s, cli);
 	return s;
 }

@@ -6,5 +6,6 @@
 
 TCase *classify_decode_tcase(void);
 TCase *classify_report_tcase(void);
+TCase *classify_pipeline_tcase(void);
 
 #endif

@@ -100,11 +100,8 @@ struct cls_source {
 	 * a fatal error of the source (message in err). */
 	int (*next)(cls_source *src, cls_frame *f, char *err, size_t errlen);
 	void (*destroy)(cls_source *src);
-	/* A camera: when both sessions are busy a new frame is dropped
-	 * rather than waited for, to keep up. */
-	int live;
-	/* Frames the source itself skipped (stale camera buffers, gaps in
-	 * the driver's sequence numbers). */
+	/* Frames the source skipped to keep up (a camera: stale buffers,
+	 * gaps in the driver's sequence numbers); a stream never skips. */
 	uint64_t dropped;
 	/* The largest frame this source will produce (sessions are created
 	 * for it). */
@@ -210,10 +207,16 @@ rfx_status cls_engine_open(const cls_options *o, cls_engine *e, char *err,
                            size_t errlen);
 void cls_engine_close(cls_engine *e);
 
+/* What a run did, for the caller (dropped: by the source). */
+typedef struct cls_counts {
+	uint64_t frames, ok, failed, dropped, deadline_misses;
+} cls_counts;
+
 /* Classifies every frame of src with two sessions of the model (one frame
- * on the device while the next is read and decoded), prints the results
- * and the summary. Returns the exit status: 0 if every frame was
- * classified, 1 otherwise. */
-int cls_run(const cls_options *o, cls_engine *e, cls_source *src);
+ * on the device while the next is read, decoded and staged), prints the
+ * results and the summary, and fills *counts (may be NULL). Returns the
+ * exit status: 0 if every frame was classified, 1 otherwise. */
+int cls_run(const cls_options *o, cls_engine *e, cls_source *src,
+            cls_counts *counts);
 
 #endif

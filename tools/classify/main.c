@@ -19,8 +19,6 @@
 
 #define MAX_TOP_K 1000
 
-volatile sig_atomic_t cls_stop;
-
 static const char usage[] =
 	"Usage: rfx-classify MODEL.rfx INPUT... [OPTIONS]\n"
 	"       rfx-classify MODEL.rfx --stream WxH --pixel FORMAT [OPTIONS] < frames\n"
@@ -300,7 +298,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	rc = cls_run(&a.o, &e, src);
+	rc = cls_run(&a.o, &e, src, NULL);
 	src->destroy(src);
 	cls_engine_close(&e);
 	return rc;

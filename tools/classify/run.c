@@ -18,9 +18,12 @@
  * inference), never time spent queued behind another frame; and the waiter
  * does nothing but wait and read the clock, so host work on other frames
  * does not stretch it. Frames that failed before reaching the device go
- * through the same queue, so every frame is reported in source order. A
- * live source (camera) drops a frame when both sessions are taken instead
- * of waiting.
+ * through the same queue, so every frame is reported in source order.
+ *
+ * Nothing here drops a frame: a stream is read as fast as the device takes
+ * frames. A camera keeps capturing while the run waits, and its source
+ * hands out the newest captured frame, counting the older ones it skipped
+ * as dropped (source_v4l2.c).
  */
 #include <math.h>
 #include <pthread.h>
@@ -32,6 +35,8 @@
 
 #define N_SLOTS 2 /* sessions */
 #define N_JOBS 8  /* frames between the source and the report */
+
+volatile sig_atomic_t cls_stop;
 
 struct job {
 	cls_frame frame;
@@ -56,7 +61,7 @@ struct pipe {
 };
 
 struct stats {
-	uint64_t frames, ok, failed, dropped, missed;
+	uint64_t frames, ok, failed, missed;
 	double *lat_ms;
 	size_t n_lat, cap_lat;
 	int softmax;
@@ -404,7 +409,7 @@ static void print_summary(const cls_options *o, const cls_engine *e,
 {
 	double p50 = 0, p99 = 0, mx = 0, mean = 0;
 	uint32_t vmsg = rfx_context_validation_count(e->ctx);
-	uint64_t dropped = s->dropped + src->dropped;
+	uint64_t dropped = src->dropped;
 
 	if (s->n_lat) {
 		double *v = s->lat_ms;
@@ -451,7 +456,8 @@ static void print_summary(const cls_options *o, const cls_engine *e,
 
 /* ---- the run ------------------------------------------------------------ */
 
-int cls_run(const cls_options *o, cls_engine *e, cls_source *src)
+int cls_run(const cls_options *o, cls_engine *e, cls_source *src,
+            cls_counts *counts)
 {
 	struct pipe p;
 	struct report r;
@@ -523,15 +529,9 @@ int cls_run(const cls_options *o, cls_engine *e, cls_source *src)
 		n_in++;
 		drain(&p, &r, 0);
 		int slot = -1;
-		if (f.status == RFX_OK) {
-			while ((slot = free_slot(&p)) < 0 && !src->live)
+		if (f.status == RFX_OK)
+			while ((slot = free_slot(&p)) < 0)
 				drain(&p, &r, 1);
-			if (slot < 0) { /* live source, both sessions busy */
-				r.st.dropped++;
-				cls_frame_finish(&f);
-				continue;
-			}
-		}
 		while (p.tail - p.head == N_JOBS)
 			drain(&p, &r, 1);
 		struct job *j = &p.jobs[p.tail % N_JOBS];
@@ -577,6 +577,13 @@ int cls_run(const cls_options *o, cls_engine *e, cls_source *src)
 	if (r.st.frames == 0 && !fatal)
 		fprintf(stderr, "rfx-classify: no frames in the input\n");
 	rc = (fatal || r.st.failed || r.st.frames == 0) ? 1 : 0;
+	if (counts) {
+		counts->frames = r.st.frames;
+		counts->ok = r.st.ok;
+		counts->failed = r.st.failed;
+		counts->dropped = src->dropped;
+		counts->deadline_misses = r.st.missed;
+	}
 out_sync:
 	if (started) {
 		pthread_mutex_lock(&p.mu);

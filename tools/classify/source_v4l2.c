@@ -338,7 +338,6 @@ rfx_status cls_source_v4l2(const char *dev, const char *pixfmt,
 	v->streaming = 1;
 	v->base.next = v4l2_next;
 	v->base.destroy = v4l2_destroy;
-	v->base.live = 1;
 	v->base.max_w = v->w;
 	v->base.max_h = v->h;
 	v->base.format = v->pixfmt == V4L2_PIX_FMT_YUYV ? RFX_PIXEL_YUYV :
