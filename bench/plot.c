@@ -13,7 +13,7 @@
 #include "bench.h"
 
 #define W 960
-#define H 760
+#define H 790
 #define LEFT 80
 #define RIGHT 30
 #define PW (W - LEFT - RIGHT)
@@ -190,7 +190,8 @@ static void series(FILE *f, const bench *b, int field, const struct axis *x,
 {
 	size_t n = b->n;
 
-	fprintf(f, "<path id='%s' fill='none' stroke='%s' stroke-width='1' d='", id, color);
+	fprintf(f, "<path id='%s' fill='none' stroke='%s' stroke-width='1' "
+		"stroke-opacity='0.75' d='", id, color);
 	if (n <= (size_t)PW) {
 		for (size_t i = 0; i < n; i++) {
 			const bench_sample *s = &b->samples[i];
@@ -203,10 +204,15 @@ static void series(FILE *f, const bench *b, int field, const struct axis *x,
 				map(y, v / unit));
 		}
 	} else {
+		/* Each pixel column spans its frames' range and reaches back
+		 * to the previous column's last value: what drawing every
+		 * frame as a 1-pixel polyline would show. */
+		double prev = NAN;
+
 		for (int c = 0; c < PW; c++) {
 			size_t a = (size_t)((double)c * n / PW);
 			size_t e = (size_t)((double)(c + 1) * n / PW);
-			double lo = INFINITY, hi = -INFINITY;
+			double lo = INFINITY, hi = -INFINITY, last = NAN;
 
 			for (size_t i = a; i < e && i < n; i++) {
 				const bench_sample *s = &b->samples[i];
@@ -217,9 +223,15 @@ static void series(FILE *f, const bench *b, int field, const struct axis *x,
 					continue;
 				lo = v < lo ? v : lo;
 				hi = v > hi ? v : hi;
+				last = v;
 			}
 			if (lo > hi)
 				continue;
+			if (!isnan(prev)) {
+				lo = prev < lo ? prev : lo;
+				hi = prev > hi ? prev : hi;
+			}
+			prev = last;
 			fprintf(f, "M%.1f %.1f L%.1f %.1f ", LEFT + c + 0.5,
 				map(y, lo / unit), LEFT + c + 0.5,
 				map(y, hi / unit) - (hi == lo ? 0.8 : 0.0));
@@ -264,11 +276,12 @@ static void timeline(FILE *f, const bench *b, double unit, const char *u)
 	fprintf(f, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='#444'/>\n", LEFT,
 		TL_TOP + TL_H, LEFT + PW, TL_TOP + TL_H);
 	x_ticks(f, &x, TL_TOP + TL_H, "frame");
+	/* Host latency over GPU time (it is the larger, and translucent). */
 	if (periodic)
 		series(f, b, BENCH_F_RESPONSE, &x, &y, unit, "#2e8b57", "response");
-	series(f, b, BENCH_F_HOST, &x, &y, unit, "#4682b4", "host");
 	if (have_gpu)
 		series(f, b, BENCH_F_GPU, &x, &y, unit, "#ff8c00", "gpu");
+	series(f, b, BENCH_F_HOST, &x, &y, unit, "#4682b4", "host");
 	if (deadline > 0.0) {
 		double py = map(&y, deadline / unit);
 
@@ -276,8 +289,9 @@ static void timeline(FILE *f, const bench *b, double unit, const char *u)
 			"stroke='#d00000' stroke-width='1.5' stroke-dasharray='6,4'/>\n",
 			LEFT, py, LEFT + PW, py);
 		snprintf(label, sizeof(label), "deadline %.3g %s", deadline / unit, u);
-		fprintf(f, "<text x='%d' y='%.1f' fill='#d00000' text-anchor='end'>%s"
-			"</text>\n", LEFT + PW, py - 4, label);
+		fprintf(f, "<text x='%d' y='%.1f' fill='#d00000' text-anchor='end' "
+			"stroke='white' stroke-width='3' paint-order='stroke'>%s</text>\n",
+			LEFT + PW, py - 4, label);
 		for (size_t i = 0; i < b->n && shown < 2000; i++) {
 			const bench_sample *s = &b->samples[i];
 

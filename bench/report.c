@@ -141,7 +141,7 @@ static void report_cold(const bench *b, FILE *f)
 	cold_line(f, "  validation alone (re-timed)", c->validate_ns);
 	if (vk && c->read_ns != BENCH_NONE && c->validate_ns != BENCH_NONE &&
 	    c->load_ns > c->read_ns + c->validate_ns)
-		cold_line(f, "  weight upload (load - read - validation)",
+		cold_line(f, "  weight upload (load - read - validate)",
 			  c->load_ns - c->read_ns - c->validate_ns);
 	for (int v = 0; v < BENCH_CACHE_COUNT; v++) {
 		if (c->create_ns[v] == BENCH_NONE)
