@@ -55,9 +55,10 @@ typedef struct bench_sample {
 	uint64_t host_ns;     /* before submit -> after the fence was collected */
 	uint64_t gpu_ns;      /* whole command buffer; BENCH_NONE if unknown */
 	int64_t late_ns;      /* result time - deadline (< 0: slack) */
-	int64_t wake_ns;      /* periodic: wake-up - arrival time */
+	int64_t wake_ns;      /* periodic: submit - arrival (wake-up, queueing) */
 	uint64_t response_ns; /* periodic: arrival -> result */
 	int missed;           /* rfx_session_wait answered RFX_E_DEADLINE */
+	int queued;           /* periodic: arrived while the previous one ran */
 } bench_sample;
 
 /* Session creation variants measured for cold start. */
@@ -119,7 +120,8 @@ typedef struct bench {
 	size_t n, cap;
 	uint64_t warmup_done;
 	uint64_t loop_ns;            /* wall time of the measured loop */
-	uint64_t frames_dropped;     /* periodic: arrived while busy */
+	uint64_t frames_dropped;     /* periodic: overwritten while busy */
+	uint64_t frames_queued;      /* periodic: arrived while busy, then ran */
 	uint64_t misses;             /* wait answered RFX_E_DEADLINE */
 	uint64_t late_after_ok;      /* wait OK, but the result after the deadline */
 	const char *stop_reason;
@@ -182,7 +184,7 @@ int bench_write_plot(const bench *b, const char *path);
 double *bench_sorted_field(const bench *b, int field, size_t *count);
 enum {
 	BENCH_F_HOST, BENCH_F_GPU, BENCH_F_OVERHEAD, BENCH_F_LATE_MISSED,
-	BENCH_F_WAKE, BENCH_F_RESPONSE
+	BENCH_F_START, BENCH_F_WAKE, BENCH_F_RESPONSE
 };
 
 /* The early-stopping bound on the p-quantile (stats.h): rank 0 and value

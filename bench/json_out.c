@@ -273,6 +273,8 @@ static void write_steady(bench_json *j, const bench *b)
 	double *late = bench_sorted_field(b, BENCH_F_LATE_MISSED, &nl);
 	double *wake = bench_sorted_field(b, BENCH_F_WAKE, &nw);
 	double *resp = bench_sorted_field(b, BENCH_F_RESPONSE, &nr);
+	size_t ns;
+	double *start = bench_sorted_field(b, BENCH_F_START, &ns);
 
 	bench_json_object(j, "steady_state");
 	bench_json_str(j, "mode", o->period_ms > 0.0 ? "periodic" : "back_to_back");
@@ -305,8 +307,10 @@ static void write_steady(bench_json *j, const bench *b)
 	if (o->period_ms > 0.0) {
 		bench_json_object(j, "periodic");
 		bench_json_f64(j, "period_ms", o->period_ms);
+		bench_json_u64(j, "frames_queued", b->frames_queued);
 		bench_json_u64(j, "frames_dropped", b->frames_dropped);
 		summary(j, "wake_late_ns", wake, nw);
+		summary(j, "arrival_to_submit_ns", start, ns);
 		summary(j, "arrival_to_result_ns", resp, nr);
 		bench_json_end(j);
 	} else {
@@ -319,6 +323,7 @@ static void write_steady(bench_json *j, const bench *b)
 	free(late);
 	free(wake);
 	free(resp);
+	free(start);
 }
 
 static void write_layers(bench_json *j, const bench *b)

@@ -35,8 +35,12 @@ double *bench_sorted_field(const bench *b, int field, size_t *count)
 			if (s->missed)
 				v[n++] = (double)s->late_ns;
 			break;
-		case BENCH_F_WAKE:
+		case BENCH_F_START:
 			if (b->opt.period_ms > 0.0)
+				v[n++] = (double)s->wake_ns;
+			break;
+		case BENCH_F_WAKE:
+			if (b->opt.period_ms > 0.0 && !s->queued)
 				v[n++] = (double)s->wake_ns;
 			break;
 		case BENCH_F_RESPONSE:
@@ -251,15 +255,20 @@ static void report_steady(const bench *b, FILE *f)
 		fprintf(f, "; %llu more collected OK but after it\n",
 			(unsigned long long)b->late_after_ok);
 	}
-	if (o->period_ms > 0.0 && wake && resp)
-		fprintf(f, "period %.3f ms: %llu frames dropped (arrived while busy); "
-			"wake-up late by p50 %.3f / p99 %.3f / max %.3f ms; arrival to "
-			"result p50 %.3f / p99 %.3f / max %.3f ms\n", o->period_ms,
-			(unsigned long long)b->frames_dropped,
-			rfx_bench_percentile(wake, nw, 0.5) / 1e6,
-			rfx_bench_percentile(wake, nw, 0.99) / 1e6, wake[nw - 1] / 1e6,
+	if (o->period_ms > 0.0 && resp) {
+		fprintf(f, "period %.3f ms: %llu frames arrived while the previous one "
+			"ran (%llu of them overwritten by a newer one)\n", o->period_ms,
+			(unsigned long long)(b->frames_queued + b->frames_dropped),
+			(unsigned long long)b->frames_dropped);
+		if (wake)
+			fprintf(f, "  OS wake-up late (frames that found the loop idle): "
+				"p50 %.3f / p99 %.3f / max %.3f ms\n",
+				rfx_bench_percentile(wake, nw, 0.5) / 1e6,
+				rfx_bench_percentile(wake, nw, 0.99) / 1e6, wake[nw - 1] / 1e6);
+		fprintf(f, "  arrival to result: p50 %.3f / p99 %.3f / max %.3f ms\n",
 			rfx_bench_percentile(resp, nr, 0.5) / 1e6,
 			rfx_bench_percentile(resp, nr, 0.99) / 1e6, resp[nr - 1] / 1e6);
+	}
 	free(host);
 	free(gpu);
 	free(over);

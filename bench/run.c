@@ -317,8 +317,10 @@ static void progress(bench *b, struct progress *pr, uint64_t t, uint64_t target_
 		(unsigned long long)b->misses, pr->tty ? "   " : "\n");
 }
 
-/* Records frame n; the slot exists. arrival: periodic mode, else 0. */
-static int measured_frame(bench *b, uint64_t arrival, uint64_t deadline_rel)
+/* Records frame n; the slot exists. arrival: periodic mode, else 0;
+ * queued: it arrived before the loop could sleep for it. */
+static int measured_frame(bench *b, uint64_t arrival, int queued,
+                          uint64_t deadline_rel)
 {
 	bench_sample *smp = &b->samples[b->n];
 	uint64_t t0, t1, deadline;
@@ -343,6 +345,8 @@ static int measured_frame(bench *b, uint64_t arrival, uint64_t deadline_rel)
 	if (arrival) {
 		smp->wake_ns = (int64_t)(t0 - arrival);
 		smp->response_ns = t1 - arrival;
+		smp->queued = queued;
+		b->frames_queued += (uint64_t)queued;
 	}
 	if (rfx_session_gpu_time_ns(b->session, &smp->gpu_ns) != RFX_OK)
 		smp->gpu_ns = BENCH_NONE;
@@ -398,6 +402,7 @@ int bench_steady(bench *b)
 	/* Periodic: the first frame arrives one period from now. */
 	for (;;) {
 		uint64_t arrival = 0, t;
+		int queued = 0;
 
 		if (o->iterations && b->n >= o->iterations)
 			break;
@@ -405,13 +410,14 @@ int bench_steady(bench *b)
 			arrival = start + (k + 1) * period;
 			if (dur && arrival - start > dur)
 				break;
+			queued = now_ns() >= arrival;
 			sleep_until(arrival);
 		}
 		if (b->n == b->cap && grow(b) != 0) {
 			b->stop_reason = "out of memory for samples";
 			break;
 		}
-		if (measured_frame(b, arrival, deadline_rel) != 0) {
+		if (measured_frame(b, arrival, queued, deadline_rel) != 0) {
 			rc = -1;
 			break;
 		}

@@ -136,7 +136,9 @@ SCHEMA = {
                       'miss_rate': NUM, 'late_after_ok': NUM,
                       'lateness_ns': (SUMMARY, None)}, None),
         'periodic': ({'period_ms': NUM, 'frames_dropped': NUM,
-                      'wake_late_ns': SUMMARY, 'arrival_to_result_ns': SUMMARY},
+                      'frames_queued': NUM, 'wake_late_ns': (SUMMARY, None),
+                      'arrival_to_submit_ns': SUMMARY,
+                      'arrival_to_result_ns': SUMMARY},
                      None)},
     'per_layer': (OBJ, None),
     'memory': {'arena_bytes': NUM, 'tensor_bytes': NUM, 'weight_bytes': NUM,
@@ -324,7 +326,7 @@ def main():
     conforms(d, SCHEMA, 'json (periodic)')
     st = d['steady_state']
     check(st['mode'] == 'periodic' and st['frames'] == 4, 'periodic frames')
-    check(st['periodic']['wake_late_ns']['n'] == 4, 'periodic wake-up figures')
+    check(st['periodic']['arrival_to_submit_ns']['n'] == 4, 'periodic start figures')
     check(st['periodic']['arrival_to_result_ns']['min'] > 0, 'arrival to result')
     check(d['validation_messages'] == 0, 'no validation message')
 
