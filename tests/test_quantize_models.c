@@ -390,9 +390,138 @@ TCase *tq_cli_case(void)
 
 /* ---- Vulkan ---- */
 
+/* Runs model bytes once on a backend with input x; returns copies of its
+ * outputs, one after the other (n: floats in all). */
+static float *run_backend(rfx_context *ctx, const void *bytes, size_t size,
+                          const float *x, uint64_t *n)
+{
+	rfx_model *m = NULL;
+	rfx_session *s = NULL;
+	rfx_tensor_info info;
+
+	ck_assert_msg(rfx_model_load_memory(ctx, bytes, size, &m) == RFX_OK,
+		      "load: %s", rfx_context_last_error(ctx));
+	ck_assert_msg(rfx_session_create(m, NULL, &s) == RFX_OK, "session: %s",
+		      rfx_context_last_error(ctx));
+	float *in = rfx_session_input(s, 0, &info);
+	ck_assert_ptr_nonnull(in);
+	memcpy(in, x, info.size_bytes);
+	ck_assert_int_eq(rfx_session_run(s, rfx_time_now_ns() +
+					 120000000000ull), RFX_OK);
+	float *copy = NULL;
+	*n = 0;
+	for (uint32_t k = 0; k < rfx_model_output_count(m); k++) {
+		const float *y = rfx_session_output(s, (int)k, &info);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_int_eq(info.dtype, RFX_DTYPE_F32);
+		uint64_t c = info.size_bytes / sizeof(float);
+		copy = realloc(copy, (*n + c) * sizeof(float));
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy + *n, y, info.size_bytes);
+		*n += c;
+	}
+	rfx_session_destroy(s);
+	rfx_model_destroy(m);
+	return copy;
+}
+
+/*
+ * The six architectures of tests/data/arch (and the small committed
+ * models), calibrated on tests/data/calib, run on the Vulkan device and on
+ * the CPU reference: every output that an int8 layer computes (through
+ * its DEQUANTIZE) is equal bit for bit (memcmp), as the int8 contract
+ * requires. The int8 layers read what float islands (sigmoid, hard swish)
+ * quantize, so those must have agreed too. An output computed by a float
+ * layer (mobile_op17's softmax) is held to the float contract instead:
+ * transcendentals agree within a tolerance (1e-6 relative to the largest
+ * value, a few ulp), not bit for bit.
+ */
+static const char *const vk_models[][2] = {
+	{"arch/efficientnet_b0.onnx", "arch/efficientnet_b0.input.npy"},
+	{"arch/mobilenet_v2.onnx", "arch/mobilenet_v2.input.npy"},
+	{"arch/mobilenet_v3_small.onnx", "arch/mobilenet_v3_small.input.npy"},
+	{"arch/resnet18.onnx", "arch/resnet18.input.npy"},
+	{"arch/shufflenet_v2_x1_0.onnx", "arch/shufflenet_v2_x1_0.input.npy"},
+	{"arch/squeezenet1_1.onnx", "arch/squeezenet1_1.input.npy"},
+	{"convert/conv_bn.onnx", "convert/conv_bn.in.npy"},
+	{"convert/mobile_op17.onnx", "convert/mobile_op17.in.npy"},
+	{"qdq/qdq.onnx", NULL},
+};
+
+START_TEST(test_vulkan_equals_cpu)
+{
+	rfx_convert_options opt;
+	rfx_quant_options q;
+	rfx_quant_report rep;
+	rfx_image_list l;
+	rfx_graph g;
+	rfx_npy in;
+	void *bytes = NULL;
+	size_t size = 0;
+	char err[512] = "";
+	int qdq = vk_models[_i][1] == NULL;
+
+	calib_options(&opt, &q, &l, &rep);
+	if (qdq) { /* its own scales */
+		opt.quant = NULL;
+		opt.report = NULL;
+	}
+	convert(vk_models[_i][0], &opt, &g);
+	if (qdq) {
+		read_npy("qdq/qdq.in.npy", &in); /* the first of 4 */
+	} else {
+		read_npy(vk_models[_i][1], &in);
+		rfx_quant_report_finish(&rep);
+	}
+	ck_assert_int_eq(rfx_format_write(&g, &bytes, &size, err, sizeof(err)),
+			 RFX_OK);
+	uint64_t nc, nv;
+	rfx_context *cpu = test_context(RFX_BACKEND_CPU);
+	rfx_context *vk = test_context(RFX_BACKEND_VULKAN);
+	float *a = run_backend(cpu, bytes, size, in.data, &nc);
+	float *b = run_backend(vk, bytes, size, in.data, &nv);
+	ck_assert_uint_eq(nc, nv);
+	uint64_t off = 0;
+	for (uint32_t k = 0; k < g.n_outputs; k++) {
+		const rfx_tensor *y = &g.tensors[g.outputs[k]];
+		const rfx_layer *p = tq_producer(&g, g.outputs[k]);
+		uint64_t c = rfx_tensor_elements(y);
+		ck_assert_ptr_nonnull(p);
+		if (p->op == RFX_OP_DEQUANTIZE) {
+			ck_assert_msg(memcmp(a + off, b + off, c * sizeof(float))
+				      == 0, "%s: output '%s': Vulkan and CPU "
+				      "int8 outputs differ", vk_models[_i][0],
+				      y->name);
+		} else {
+			float m = 0;
+			for (uint64_t e = 0; e < c; e++)
+				m = fmaxf(m, fabsf(a[off + e]));
+			for (uint64_t e = 0; e < c; e++)
+				ck_assert_msg(fabsf(a[off + e] - b[off + e]) <=
+					      1e-6f * m, "%s: output '%s'[%llu]: "
+					      "%g vs %g", vk_models[_i][0],
+					      y->name, (unsigned long long)e,
+					      a[off + e], b[off + e]);
+		}
+		off += c;
+	}
+	test_context_done(vk);
+	test_context_done(cpu);
+	free(a);
+	free(b);
+	free(bytes);
+	rfx_npy_finish(&in);
+	rfx_image_list_finish(&l);
+	rfx_graph_finish(&g);
+}
+END_TEST
+
 TCase *tq_vulkan_case(void)
 {
 	TCase *tc = tcase_create("vulkan");
 
+	tcase_add_loop_test(tc, test_vulkan_equals_cpu, 0,
+			    sizeof(vk_models) / sizeof(vk_models[0]));
+	tcase_set_timeout(tc, 900);
 	return tc;
 }

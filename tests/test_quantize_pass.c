@@ -334,6 +334,34 @@ START_TEST(test_mixed)
 		      "fp16 %.1f dB vs int8 %.1f dB", mixed.output_sqnr_db,
 		      plain.output_sqnr_db);
 	rfx_graph_finish(&q);
+	/* A bound between the layers' own figures demotes exactly the int8
+	 * layers below it, judged alone (not by their end-to-end figure). */
+	double own[64];
+	uint32_t n_own = 0;
+	for (uint32_t k = 0; k < plain.n_layers && n_own < 64; k++)
+		if (plain.layers[k].precision == RFX_DTYPE_I8 &&
+		    isfinite(plain.layers[k].own_sqnr_db))
+			own[n_own++] = plain.layers[k].own_sqnr_db;
+	ck_assert_uint_gt(n_own, 4);
+	double bound = 0;
+	for (uint32_t k = 0; k < n_own; k++) /* the median, roughly */
+		bound += own[k] / n_own;
+	o.min_sqnr = bound;
+	rfx_quant_report half;
+	convert(&fp, &o, &q, &half);
+	uint32_t below = 0;
+	for (uint32_t k = 0; k < plain.n_layers; k++) {
+		const rfx_quant_layer_stat *a = &plain.layers[k];
+		int want = a->precision == RFX_DTYPE_I8 && a->own_sqnr_db < bound;
+		below += want;
+		ck_assert_msg(half.layers[k].demoted == want, "%s: own %.1f dB, "
+			      "bound %.1f", a->name, a->own_sqnr_db, bound);
+	}
+	ck_assert_uint_gt(below, 0);
+	ck_assert_uint_lt(below, n_own);
+	ck_assert_uint_eq(half.demoted, below);
+	rfx_quant_report_finish(&half);
+	rfx_graph_finish(&q);
 	o.min_sqnr = -50;
 	convert(&fp, &o, &q, &none);
 	ck_assert_uint_eq(none.demoted, 0);

@@ -10,9 +10,15 @@
  *   SQNR   = 10 log10(sum x^2 / sum (x - x')^2) dB (+inf when x' == x);
  *   cosine = sum x x' / sqrt(sum x^2 * sum x'^2) (1 when both are zero).
  *
- * The errors are end to end: a layer's x' is computed from the quantized
- * graph's own (already rounded) inputs, so the figure is what a user of
- * that tensor sees. Top-1 agreement compares the argmax along the last
+ * Two figures per layer:
+ *  - end to end: x' is computed by the quantized graph from its own
+ *    (already rounded) inputs: what a user of that tensor sees;
+ *  - own: x' is computed by the layer alone, at its precision, from the
+ *    fp32 graph's exact inputs (quantized to the layer's input grids): the
+ *    error the layer adds by itself, its sensitivity to int8. Mixed
+ *    precision judges layers by it, so that one lossy layer does not
+ *    condemn every layer after it.
+ * Top-1 agreement compares the argmax along the last
  * axis of the first graph output, row by row (one row per sample for a
  * classifier's [1, classes]).
  */
@@ -22,6 +28,8 @@
 #include <stdint.h>
 
 #include "convert/calibrate.h"
+#include "convert/qdq.h"
+#include "convert/quantize.h"
 #include "graph/graph.h"
 
 typedef struct rfx_quant_layer_stat {
@@ -33,8 +41,9 @@ typedef struct rfx_quant_layer_stat {
 	uint8_t have_range, from_qdq, demoted;
 	float scale;          /* I8: the output's parameters */
 	int32_t zero_point;
-	double sqnr_db;       /* NAN when not measured */
+	double sqnr_db;       /* end to end; NAN when not measured */
 	double cosine;
+	double own_sqnr_db;   /* the layer alone (int8 layers) */
 } rfx_quant_layer_stat;
 
 typedef struct rfx_quant_report {
@@ -61,26 +70,35 @@ typedef struct rfx_quant_report {
 void rfx_quant_report_finish(rfx_quant_report *r);
 
 /* Per-layer sums of one evaluation (sum x^2, sum (x - x')^2, sum x x',
- * sum x'^2), indexed by fp32 layer. */
+ * sum x'^2), indexed by fp32 layer: end to end, and own (oee: sum of the
+ * layer's own squared error; has_own: measured). */
 typedef struct rfx_quant_eval {
 	uint32_t n_layers, samples;
 	double *xx, *ee, *xy, *yy;
+	double *oee;
+	uint8_t *has_own;
 	uint32_t top1_rows, top1_same;
 } rfx_quant_eval;
 
 void rfx_quant_eval_finish(rfx_quant_eval *e);
 double rfx_quant_eval_sqnr(const rfx_quant_eval *e, uint32_t layer);
 double rfx_quant_eval_cosine(const rfx_quant_eval *e, uint32_t layer);
+/* NAN when the layer was not measured alone (not int8). */
+double rfx_quant_eval_own_sqnr(const rfx_quant_eval *e, uint32_t layer);
 
 /*
  * Runs every sample of src through ref (all float) and q on the CPU
  * reference. where[t] is the tensor of q holding ref tensor t's value
  * (rfx_quant_build's `where`); layers whose output has none are left at
- * zero sums. Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT (no samples, inputs
+ * zero sums. When plan is not NULL (the plan q was built with, qdq as
+ * given to the build), each of its I8 layers is also run alone on ref's
+ * values. Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT (no samples, inputs
  * that differ), the CPU executor's and src's.
  */
 rfx_status rfx_quant_evaluate(const rfx_graph *ref, const rfx_graph *q,
                               const uint32_t *where,
+                              const rfx_quant_plan *plan,
+                              const rfx_qdq_table *qdq,
                               const rfx_sample_source *src,
                               rfx_progress_fn progress, void *progress_user,
                               rfx_quant_eval *out, char *err, size_t errlen);

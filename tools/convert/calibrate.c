@@ -250,6 +250,10 @@ void rfx_calib_stat_range(const rfx_calib_stat *s, const rfx_calib_method *m,
 			return; /* no memory: minmax */
 		for (uint32_t k = 0; k < RFX_CALIB_BINS; k++)
 			abs_hist[k] = s->pos[k] + s->neg[k];
+		/* The spike of exact zeros a ReLU leaves would dominate the
+		 * divergence and drag T down; NVIDIA's calibrator
+		 * (pytorch-quantization) flattens it the same way. */
+		abs_hist[0] = abs_hist[1];
 		uint32_t levels = s->min >= 0 ? 255 : 128;
 		double t = rfx_calib_entropy_threshold(abs_hist, RFX_CALIB_BINS,
 						       levels) *

@@ -27,7 +27,9 @@
  *    Q merges those i bins (without that mass) into `levels` levels (bin
  *    k to level floor(k * levels / i)) and spreads each level back evenly
  *    over its bins where P is non-zero; T = i * bin width for the i with
- *    the smallest KL(P || Q), the first on a tie. The
+ *    the smallest KL(P || Q), the first on a tie. Bin 0 (where
+ *    a ReLU's many exact zeros land) counts as much as bin 1, as in
+ *    NVIDIA's pytorch-quantization, or its spike would decide T. The
  *    range is [max(min, -T), min(max, T)]. `levels` is 255 for a tensor
  *    that is never negative (an asymmetric int8 tensor spends all its 256
  *    codes on [0, T]) and 128 otherwise (half of the codes per side).

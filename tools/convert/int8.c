@@ -9,11 +9,6 @@
 #include "convert/int8.h"
 #include "convert/quantize.h"
 
-/* A bound on mixed-precision rounds; each demotes at least one layer, so
- * this only matters for very deep graphs: the last round demotes every
- * layer still below the bound. */
-#define MAX_ROUNDS 32
-
 void rfx_quant_options_default(rfx_quant_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -51,39 +46,20 @@ static rfx_status oom(struct run *r)
 	return RFX_E_OUT_OF_MEMORY;
 }
 
-/* Mixed precision: marks the int8 layers below the bound whose int8
- * inputs meet it (see int8.h); the last round marks all below it.
- * Returns how many it marked. */
-static uint32_t demote_round(rfx_quant_plan *p, const rfx_graph *g,
-                             const rfx_quant_eval *ev, double bound, int last)
+/* Mixed precision: marks the int8 layers whose own SQNR is below the
+ * bound; returns how many. */
+static uint32_t demote(rfx_quant_plan *p, const rfx_graph *g,
+                       const rfx_quant_eval *ev, double bound)
 {
-	uint32_t *producer = calloc(g->n_tensors + 1, sizeof(*producer));
 	uint32_t marked = 0;
 
-	if (!producer)
-		return 0;
-	for (uint32_t t = 0; t < g->n_tensors; t++)
-		producer[t] = UINT32_MAX;
-	for (uint32_t k = 0; k < g->n_layers; k++)
-		producer[g->layers[k].outputs[0]] = k;
 	for (uint32_t k = 0; k < g->n_layers; k++) {
-		const rfx_layer *l = &g->layers[k];
 		if (p->precision[k] != RFX_DTYPE_I8 ||
-		    !(rfx_quant_eval_sqnr(ev, k) < bound))
+		    !(rfx_quant_eval_own_sqnr(ev, k) < bound))
 			continue;
-		int frontier = 1;
-		for (uint32_t j = 0; j < l->n_inputs && !last; j++) {
-			uint32_t pk = producer[l->inputs[j]];
-			if (pk != UINT32_MAX && p->precision[pk] == RFX_DTYPE_I8 &&
-			    rfx_quant_eval_sqnr(ev, pk) < bound)
-				frontier = 0;
-		}
-		if (frontier) {
-			p->demote[k] = 1;
-			marked++;
-		}
+		p->demote[k] = 1;
+		marked++;
 	}
-	free(producer);
 	return marked;
 }
 
@@ -109,7 +85,7 @@ static void count_layers(const rfx_graph *q, rfx_quant_report *rep)
 static rfx_status fill_report(struct run *r, const rfx_graph *ref,
                               const rfx_quant_plan *p, const float *lo,
                               const float *hi, const uint8_t *have,
-                              const rfx_quant_eval *ev,
+                              const rfx_quant_eval *ev, const double *own,
                               rfx_quant_report *rep)
 {
 	rep->n_layers = ref->n_layers;
@@ -137,6 +113,7 @@ static rfx_status fill_report(struct run *r, const rfx_graph *ref,
 		}
 		s->sqnr_db = ev ? rfx_quant_eval_sqnr(ev, k) : NAN;
 		s->cosine = ev ? rfx_quant_eval_cosine(ev, k) : NAN;
+		s->own_sqnr_db = ev ? own[k] : NAN;
 	}
 	rep->output_sqnr_db = rep->output_cosine = NAN;
 	if (ev && ev->samples) {
@@ -168,6 +145,7 @@ rfx_status rfx_convert_int8(const rfx_graph *fp, const rfx_qdq_table *qdq,
 	float *lo = NULL, *hi = NULL;
 	uint8_t *have = NULL;
 	uint32_t *where = NULL, split = 0;
+	double *own = NULL;
 	void *gi = NULL, *go = NULL;
 	uint64_t ni = 0, no = 0;
 	char mbuf[32];
@@ -204,7 +182,8 @@ rfx_status rfx_convert_int8(const rfx_graph *fp, const rfx_qdq_table *qdq,
 	hi = calloc(ref.n_tensors + 1, sizeof(*hi));
 	have = calloc(ref.n_tensors + 1, sizeof(*have));
 	where = calloc(ref.n_tensors + 1, sizeof(*where));
-	if (!lo || !hi || !have || !where) {
+	own = malloc((ref.n_layers + 1) * sizeof(*own));
+	if (!lo || !hi || !have || !where || !own) {
 		st = oom(&r);
 		goto out;
 	}
@@ -224,6 +203,8 @@ rfx_status rfx_convert_int8(const rfx_graph *fp, const rfx_qdq_table *qdq,
 		say(&r, "calibrate: %u samples, %s ranges", opt->calib.count,
 		    mbuf);
 	}
+	for (uint32_t k = 0; k < ref.n_layers; k++)
+		own[k] = NAN;
 	if ((st = rfx_quant_plan_init(&plan, &ref))) {
 		st = oom(&r);
 		goto out;
@@ -242,21 +223,25 @@ rfx_status rfx_convert_int8(const rfx_graph *fp, const rfx_qdq_table *qdq,
 			goto out;
 		if (!measure)
 			break;
-		if ((st = rfx_quant_evaluate(&ref, &q, where, eval, opt->progress,
-					     opt->progress_user, &ev, err,
-					     errlen)))
+		if ((st = rfx_quant_evaluate(&ref, &q, where, &plan, qdq, eval,
+					     opt->progress, opt->progress_user,
+					     &ev, err, errlen)))
 			goto out;
 		rep->rounds = round + 1;
-		if (!opt->mixed)
+		/* Each layer's own error, as measured at int8 (a demoted
+		 * layer keeps the figure that demoted it). */
+		for (uint32_t k = 0; k < ref.n_layers; k++)
+			if (plan.precision[k] == RFX_DTYPE_I8)
+				own[k] = rfx_quant_eval_own_sqnr(&ev, k);
+		if (!opt->mixed || round > 0)
 			break;
-		uint32_t n = demote_round(&plan, &ref, &ev, opt->min_sqnr,
-					  round + 1 >= MAX_ROUNDS);
+		uint32_t n = demote(&plan, &ref, &ev, opt->min_sqnr);
+		rep->demoted = n;
+		say(&r, "mixed-precision: %u int8 layer%s below %.1f dB on %s "
+		    "own kept in fp16", n, n == 1 ? "" : "s", opt->min_sqnr,
+		    n == 1 ? "its" : "their");
 		if (n == 0)
 			break;
-		rep->demoted += n;
-		say(&r, "mixed-precision: round %u keeps %u more layer%s below "
-		    "%.1f dB in fp16", round + 1, n, n == 1 ? "" : "s",
-		    opt->min_sqnr);
 	}
 	if (golden) {
 		if ((st = rfx_convert_golden(&q, golden_seed, &gi, &ni, &go, &no,
@@ -273,7 +258,7 @@ rfx_status rfx_convert_int8(const rfx_graph *fp, const rfx_qdq_table *qdq,
 	rep->eval_samples = measure ? ev.samples : 0;
 	rep->eval_is_calib = measure && eval == &opt->calib;
 	if ((st = fill_report(&r, &ref, &plan, lo, hi, have,
-			      measure ? &ev : NULL, rep)))
+			      measure ? &ev : NULL, own, rep)))
 		goto out;
 	say(&r, "quantize: %u layers int8, %u fp16, %u fp32; %u quantize, %u "
 	    "dequantize", rep->n_i8, rep->n_f16, rep->n_f32, rep->n_quantize,
@@ -293,6 +278,7 @@ out:
 	free(hi);
 	free(have);
 	free(where);
+	free(own);
 	rfx_quant_eval_finish(&ev);
 	rfx_quant_plan_finish(&plan);
 	rfx_graph_finish(&q);

@@ -5,14 +5,14 @@
  *   split (quantize.h) -> calibrate on the samples (calibrate.h; skipped
  *   when the model brings its own QDQ scales and no samples are given) ->
  *   plan and build the int8 graph (quantize.h) -> measure it against fp32
- *   (accuracy.h) -> with a minimum SQNR, demote to fp16 the int8 layers
- *   that miss it, and measure again, until none does.
+ *   (accuracy.h) -> with a minimum SQNR, keep in fp16 the int8 layers
+ *   whose own error misses it, build again and measure again.
  *
- * Mixed precision demotes, each round, the int8 layers below the bound
- * whose every int8-produced input meets it: the layers where the error
- * first crosses the bound. Layers after them are then judged on inputs
- * that are no longer degraded. Each round demotes at least one layer, so
- * it ends; a layer is never promoted back.
+ * Mixed precision judges each int8 layer by its own SQNR (accuracy.h: the
+ * layer alone, on the fp32 graph's exact inputs): the end-to-end figure
+ * of a deep layer carries every earlier layer's error, and judging by it
+ * would demote everything after the first lossy layer. One measurement
+ * decides, one more reports the result.
  */
 #ifndef RFX_CONVERT_INT8_H
 #define RFX_CONVERT_INT8_H

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "convert/convert.h"
 #include "convert/images.h"
@@ -266,11 +267,18 @@ static void log_line(void *user, const char *line)
 	fprintf(stderr, "  %s\n", line);
 }
 
-/* The progress line of a long step, rewritten in place on stderr. */
+/* The progress line of a long step, rewritten in place on a terminal;
+ * elsewhere (a log file) only its last state. */
 static void progress_line(void *user, const char *what, uint32_t done,
                           uint32_t total)
 {
+	static int tty = -1;
+
 	(void)user;
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!tty && done != total)
+		return;
 	fprintf(stderr, "\r  %s: %u/%u images", what, done, total);
 	if (done == total)
 		fputc('\n', stderr);

@@ -50,7 +50,7 @@ static void sqnr_str(double v, char *buf, size_t len)
 
 void rfx_quant_report_print(FILE *f, const rfx_quant_report *r)
 {
-	char s1[32];
+	char s1[32], s2[32];
 	int w = 24;
 
 	for (uint32_t k = 0; k < r->n_layers; k++) {
@@ -72,14 +72,17 @@ void rfx_quant_report_print(FILE *f, const rfx_quant_report *r)
 	fprintf(f, "  accuracy on %u %s images (int8 graph vs fp32, CPU "
 		"reference):\n", r->eval_samples,
 		r->eval_is_calib ? "calibration" : "evaluation");
-	fprintf(f, "    %-*s %-11s %-5s %10s %9s\n", w, "layer", "op", "prec",
-		"SQNR dB", "cosine");
+	fprintf(f, "    (SQNR: end to end; own: the layer alone on exact "
+		"inputs)\n");
+	fprintf(f, "    %-*s %-11s %-5s %8s %8s %9s\n", w, "layer", "op", "prec",
+		"SQNR dB", "own dB", "cosine");
 	for (uint32_t k = 0; k < r->n_layers; k++) {
 		const rfx_quant_layer_stat *l = &r->layers[k];
 		sqnr_str(l->sqnr_db, s1, sizeof(s1));
-		fprintf(f, "    %-*.*s %-11s %-5s %10s %9.5f%s\n", w, w, l->name,
-			rfx_op_name(l->op), prec_name(l->precision), s1,
-			l->cosine, l->demoted ? "  (kept in fp16)" : "");
+		sqnr_str(l->own_sqnr_db, s2, sizeof(s2));
+		fprintf(f, "    %-*.*s %-11s %-5s %8s %8s %9.5f%s\n", w, w,
+			l->name, rfx_op_name(l->op), prec_name(l->precision), s1,
+			s2, l->cosine, l->demoted ? "  (kept in fp16)" : "");
 	}
 	if (r->top1_rows)
 		fprintf(f, "  top-1 agreement: %u/%u (%.1f%%)\n", r->top1_same,
@@ -87,10 +90,9 @@ void rfx_quant_report_print(FILE *f, const rfx_quant_report *r)
 	sqnr_str(r->output_sqnr_db, s1, sizeof(s1));
 	fprintf(f, "  output: SQNR %s dB, cosine %.5f\n", s1, r->output_cosine);
 	if (r->mixed) {
-		fprintf(f, "  mixed precision: %u layer%s kept in fp16 (int8 SQNR "
-			"below %.1f dB) after %u evaluation%s", r->demoted,
-			r->demoted == 1 ? "" : "s", r->min_sqnr, r->rounds,
-			r->rounds == 1 ? "" : "s");
+		fprintf(f, "  mixed precision: %u layer%s kept in fp16 (own int8 "
+			"SQNR below %.1f dB)", r->demoted,
+			r->demoted == 1 ? "" : "s", r->min_sqnr);
 		const char *sep = ": ";
 		for (uint32_t k = 0; k < r->n_layers; k++) {
 			if (!r->layers[k].demoted)
@@ -163,6 +165,8 @@ void rfx_quant_report_json(FILE *f, const rfx_quant_report *r)
 		}
 		fputs(", \"sqnr_db\": ", f);
 		json_num(f, l->sqnr_db);
+		fputs(", \"own_sqnr_db\": ", f);
+		json_num(f, l->own_sqnr_db);
 		fprintf(f, ", \"exact\": %s, \"cosine\": ",
 			isinf(l->sqnr_db) && l->sqnr_db > 0 ? "true" : "false");
 		json_num(f, l->cosine);
