@@ -111,16 +111,17 @@ int cls_annotate(const char *dir, const cls_frame *f, const char *const *lines,
 				       rgb + ((size_t)(y / up) * f->w + (size_t)(x / up)) * 3, 3);
 		free(rgb);
 	}
-	/* Text about a fifteenth of the height, at least the font's size. */
+	/* Lines about a tenth of the height, at least the font's size, and
+	 * no wider than the frame where possible. */
 	for (int i = 0; i < n_lines; i++) {
 		int tw = cls_easy_font_width(lines[i]);
 		width = tw > width ? tw : width;
 	}
-	scale = c.h / (15 * LINE_PX);
+	scale = c.h / (10 * LINE_PX);
 	scale = scale < 1 ? 1 : scale;
-	while (scale > 1 && (width + 4) * scale > c.w)
+	while (scale > 1 && (width + 6) * scale > c.w)
 		scale--;
-	fill(&c, 0, 0, c.w, (n_lines * LINE_PX + 4) * scale, band, 160);
+	fill(&c, 0, 0, (width + 6) * scale, (n_lines * LINE_PX + 4) * scale, band, 176);
 	for (int i = 0; i < n_lines; i++)
 		text(&c, 3 * scale, (3 + i * LINE_PX) * scale, scale, lines[i]);
 
