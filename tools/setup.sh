@@ -12,7 +12,7 @@ pkgs=(
 	libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
 	glslang-tools libstb-dev check
 	protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
-	python3
+	python3 valgrind
 )
 if [[ "${1:-}" == "--dev" ]]; then
 	pkgs+=(python3-numpy python3-onnx python3-torch python3-torchvision
