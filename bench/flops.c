@@ -6,9 +6,9 @@
  * for conv2d and fc (a multiply and an add; the bias and fused activation
  * are not counted), otherwise one op per element the layer visits: the
  * window of each pooled output, the input of a global pool or mean, the
- * output of an elementwise layer, three per element for softmax (max,
- * exp-and-sum, divide); reshape, transpose, concat and pad move data and
- * count no ops. For int8 layers the ops are integer ops (GOP/s, not
+ * output of an elementwise layer (quantize and dequantize included),
+ * three per element for softmax (max, exp-and-sum, divide); reshape,
+ * transpose, concat and pad move data and count no ops. For int8 layers the ops are integer ops (GOP/s, not
  * GFLOP/s). Bytes: every input tensor read once (weights included) plus the
  * output written once: a lower bound on the memory traffic.
  */
@@ -51,6 +51,8 @@ void bench_layer_work(const rfx_graph *g, const rfx_layer *l, bench_work *out)
 		break;
 	case RFX_OP_BINARY:
 	case RFX_OP_UNARY:
+	case RFX_OP_QUANTIZE:
+	case RFX_OP_DEQUANTIZE:
 		out->ops = out_elems;
 		break;
 	case RFX_OP_SOFTMAX:
