@@ -10,9 +10,13 @@ import sys
 SUMMARY = re.compile(r"(\d+)%: Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 
 passed = failed = skipped = 0
-with open(sys.argv[1]) as f:
-    for line in f:
+for path in sys.argv[1:]:
+    prefix = "asan+ubsan: " if "asan" in path else ""
+    with open(path) as f:
+        lines = f.readlines()
+    for line in lines:
         t = json.loads(line)
+        t["name"] = prefix + t["name"]
         out = t.get("stdout", "") or ""
         found = False
         for m in SUMMARY.finditer(out):
