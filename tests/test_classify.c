@@ -789,6 +789,7 @@ static Suite *classify_suite(void)
 	suite_add_tcase(s, classify_decode_tcase());
 	suite_add_tcase(s, classify_report_tcase());
 	suite_add_tcase(s, classify_pipeline_tcase());
+	suite_add_tcase(s, classify_camera_tcase());
 	suite_add_tcase(s, cli);
 	return s;
 }

@@ -7,5 +7,7 @@
 TCase *classify_decode_tcase(void);
 TCase *classify_report_tcase(void);
 TCase *classify_pipeline_tcase(void);
+TCase *classify_fashion_tcase(void); /* needs rfx-convert */
+TCase *classify_camera_tcase(void);
 
 #endif

@@ -24,7 +24,7 @@ struct v4l2 {
 	cls_source base;
 	int fd;
 	char dev[200];
-	uint32_t pixfmt; /* V4L2_PIX_FMT_YUYV or _MJPEG */
+	uint32_t pixfmt; /* V4L2_PIX_FMT_YUYV, _MJPEG or _JPEG */
 	uint32_t w, h, stride;
 	int channels;
 	void *map[N_BUFFERS];
@@ -122,6 +122,16 @@ static int dequeue(struct v4l2 *v, struct v4l2_buffer *b)
 	return xioctl(v->fd, VIDIOC_DQBUF, b);
 }
 
+/* Frames the driver lost: gaps in the sequence numbers of the buffers
+ * dequeued, in order (stale buffers skipped here are counted apart). */
+static void saw(struct v4l2 *v, const struct v4l2_buffer *b)
+{
+	if (v->have_seq && b->sequence > v->last_seq + 1)
+		v->base.dropped += b->sequence - v->last_seq - 1;
+	v->have_seq = 1;
+	v->last_seq = b->sequence;
+}
+
 static int v4l2_next(cls_source *src, cls_frame *f, char *err, size_t errlen)
 {
 	struct v4l2 *v = (struct v4l2 *)src;
@@ -157,28 +167,26 @@ static int v4l2_next(cls_source *src, cls_frame *f, char *err, size_t errlen)
 		}
 	}
 	/* Keep up: take the newest filled buffer, drop the older ones. */
+	saw(v, &b);
 	while (dequeue(v, &newer) == 0) {
 		requeue(v, &b);
 		src->dropped++;
 		b = newer;
+		saw(v, &b);
 	}
-	if (v->have_seq && b.sequence > v->last_seq + 1)
-		src->dropped += b.sequence - v->last_seq - 1;
-	v->have_seq = 1;
-	v->last_seq = b.sequence;
 
 	uint64_t t0 = rfx_time_now_ns();
 	memset(f, 0, sizeof(*f));
 	f->index = v->n++;
 	snprintf(f->name, sizeof(f->name), "%s#%llu", v->dev,
 		 (unsigned long long)f->index);
-	const uint8_t *data = v->map[b.index];
 	size_t used = b.bytesused;
-	if (b.index >= v->n_bufs || used > v->map_len[b.index]) {
+	const uint8_t *data = b.index < v->n_bufs ? v->map[b.index] : NULL;
+	if (!data || used > v->map_len[b.index]) {
 		cls_frame_fail(f, RFX_E_IO, "driver returned a bad buffer");
 	} else if (b.flags & V4L2_BUF_FLAG_ERROR) {
 		cls_frame_fail(f, RFX_E_IO, "the driver marked the frame corrupted");
-	} else if (v->pixfmt == V4L2_PIX_FMT_MJPEG) {
+	} else if (v->pixfmt != V4L2_PIX_FMT_YUYV) { /* MJPEG or JPEG */
 		cls_decode_mjpeg(data, used, v->channels, f);
 	} else if (used < (size_t)v->stride * (v->h - 1) + (size_t)v->w * 2) {
 		cls_frame_fail(f, RFX_E_IO, "short YUYV frame: %zu bytes for %ux%u",
@@ -227,7 +235,8 @@ rfx_status cls_source_v4l2(const char *dev, const char *pixfmt,
 	struct v4l2_format fmt;
 	struct v4l2_requestbuffers rb;
 	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	int has_yuyv = 0, has_mjpeg = 0;
+	int has_yuyv = 0;
+	uint32_t has_mjpeg = 0;
 	char cc[5];
 
 	if (!v)
@@ -254,15 +263,17 @@ rfx_status cls_source_v4l2(const char *dev, const char *pixfmt,
 	fd.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	for (fd.index = 0; xioctl(v->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++) {
 		has_yuyv |= fd.pixelformat == V4L2_PIX_FMT_YUYV;
-		has_mjpeg |= fd.pixelformat == V4L2_PIX_FMT_MJPEG;
+		if (fd.pixelformat == V4L2_PIX_FMT_MJPEG ||
+		    (fd.pixelformat == V4L2_PIX_FMT_JPEG && !has_mjpeg))
+			has_mjpeg = fd.pixelformat;
 	}
+	/* has_mjpeg holds the fourcc: MJPG, or JPEG as some drivers say. */
 	if (pixfmt && strcmp(pixfmt, "mjpeg") == 0)
-		v->pixfmt = has_mjpeg ? V4L2_PIX_FMT_MJPEG : 0;
+		v->pixfmt = has_mjpeg;
 	else if (pixfmt && strcmp(pixfmt, "yuyv") == 0)
 		v->pixfmt = has_yuyv ? V4L2_PIX_FMT_YUYV : 0;
 	else
-		v->pixfmt = has_yuyv ? V4L2_PIX_FMT_YUYV :
-			    has_mjpeg ? V4L2_PIX_FMT_MJPEG : 0;
+		v->pixfmt = has_yuyv ? V4L2_PIX_FMT_YUYV : has_mjpeg;
 	if (!v->pixfmt) {
 		snprintf(err, errlen, "%s: offers no %s frames", dev,
 			 pixfmt ? pixfmt : "YUYV or MJPEG");
