@@ -242,6 +242,14 @@ void rfx_calib_stat_range(const rfx_calib_stat *s, const rfx_calib_method *m,
 		double frac = (100.0 - m->percentile) / 100.0;
 		double a = quantile(s, frac * n);
 		double b = quantile(s, (1.0 - frac) * n);
+		double w = (double)s->amax / RFX_CALIB_BINS;
+		/* Inside the bin next to 0 of a one-signed tensor (a ReLU's
+		 * zeros), interpolation would invent a value: its end is the
+		 * exact minimum (maximum). */
+		if (s->min >= 0 && a < w)
+			a = s->min;
+		if (s->max <= 0 && b > -w)
+			b = s->max;
 		*lo = (float)fmax(a, (double)s->min);
 		*hi = (float)fmin(b, (double)s->max);
 	} else {
