@@ -28,7 +28,9 @@ rfx_status rfx_vk_kernel_create(rfx_context *ctx, VkPipelineCache cache,
 	for (uint32_t i = 0; i < d->n_bindings; i++)
 		b[i] = (VkDescriptorSetLayoutBinding){
 			.binding = i,
-			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+			.descriptorType = d->texel[i] ?
+				VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER :
+				VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
 			.descriptorCount = 1,
 			.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
 		};
@@ -91,6 +93,7 @@ rfx_status rfx_vk_kernel_create(rfx_context *ctx, VkPipelineCache cache,
 		goto fail;
 	out->n_bindings = d->n_bindings;
 	out->push_size = d->push_size;
+	memcpy(out->texel, d->texel, sizeof(out->texel));
 	return RFX_OK;
 fail:
 	rfx_vk_kernel_destroy(ctx, out);

@@ -13,10 +13,24 @@
 #define RFX_VK_MAX_BINDINGS_PER_DISPATCH 5
 #define RFX_VK_PUSH_WORDS 32
 
+/* How a binding is read: a storage buffer, or a uniform texel buffer
+ * through a view of that format (created once by the session). */
+enum rfx_vk_view {
+	RFX_VK_VIEW_STORAGE = 0,
+	RFX_VK_VIEW_R32F,
+	RFX_VK_VIEW_R16F,
+	RFX_VK_VIEW_RGBA32F,
+	RFX_VK_VIEW_RGBA16F,
+};
+
 typedef struct rfx_vk_dispatch {
 	char shader[32];       /* embedded variant, e.g. "conv2d_ffff" */
+	char variant[24];      /* the kernel family chosen, e.g. "conv_gemm_tb"
+	                          (rfx_vk_layer_variants()); "" when the op has
+	                          one kernel */
 	uint32_t n_bindings;
 	uint32_t tensor[RFX_VK_MAX_BINDINGS_PER_DISPATCH]; /* per binding */
+	uint8_t view[RFX_VK_MAX_BINDINGS_PER_DISPATCH];    /* enum rfx_vk_view */
 	uint32_t out_binding;  /* the binding written; the others are read */
 	/* Bytes of the output tensor written (all of it unless a slice). */
 	uint64_t write_offset, write_bytes;
@@ -32,6 +46,7 @@ typedef struct rfx_vk_caps {
 	int int_dot; /* packed 4x8 integer dot product (OpSDot); 0 takes the
 	                unpacking fallback (the session clears it when the
 	                environment has RFX_NO_INT_DOT=1) */
+	int texel;   /* uniform texel buffers of R32F, R16F, RGBA32F, RGBA16F */
 } rfx_vk_caps;
 
 /* Fills d[0..*n) (room for RFX_MAX_LAYER_INPUTS) for layer l; int8 layers
@@ -48,7 +63,9 @@ rfx_status rfx_vk_layer_dispatches(const rfx_graph *g, const rfx_layer *l,
  * g->n_tensors or more names a buffer of the session. n_tensors + 0 and
  * + 1 are the frame input and its parameters (vk_session.c);
  * n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + i is layer i's int8 parameter
- * block (rfx_vk_layer_params()), written once at session creation.
+ * block (rfx_vk_layer_params()), written once at session creation;
+ * n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + n_layers + i is layer i's packed
+ * weights (rfx_vk_layer_packed()).
  */
 #define RFX_VK_EXTRA_LAYER_PARAMS 2u
 uint32_t rfx_vk_layer_params_binding(const rfx_graph *g, const rfx_layer *l);
@@ -60,6 +77,34 @@ uint32_t rfx_vk_layer_params_binding(const rfx_graph *g, const rfx_layer *l);
 rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
                                int32_t *words, uint64_t *n_words, char *err,
                                size_t errlen);
+
+/*
+ * Kernel variants of float CONV2D and FC layers (engine/vk/ops/conv2d_tb.c):
+ * "conv2d_sb" / "fc_sb", the storage-buffer kernels that serve every shape,
+ * and the texel-buffer kernels "conv_gemm4_tb", "conv_gemm_tb" (1x1,
+ * stride 1, no padding), "conv_direct_tb" (group 1), "conv_dw_tb"
+ * (depthwise), "fc_tb". Writes the names that serve l into out[0..cap), in
+ * the order a device takes without measuring, and returns how many (0 for
+ * a layer with one kernel: other ops, int8 layers).
+ */
+#define RFX_VK_MAX_VARIANTS 4
+uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
+                               const rfx_vk_caps *caps, const char **out,
+                               uint32_t cap);
+/* The dispatches of l with the named variant (one of those above). */
+rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
+                                           const rfx_layer *l,
+                                           const char *variant,
+                                           rfx_vk_dispatch *d, uint32_t *n,
+                                           char *err, size_t errlen);
+/* The binding of layer l's packed weights (a session buffer), and the
+ * packing: the texel kernels read conv weights [M][K'] (K' = C*KH*KW) and
+ * fc weights [N][K] as [ceil(M/8)*2][K'][4] (four output channels per
+ * texel, zero padded), in the weights' own dtype. Bytes into *bytes (0 when
+ * l has none); fills dst when non-NULL. */
+uint32_t rfx_vk_layer_packed_binding(const rfx_graph *g, const rfx_layer *l);
+void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
+                         uint64_t *bytes);
 
 /* Shared by the per-op files. */
 typedef rfx_status (*rfx_vk_op_fn)(const rfx_graph *g, const rfx_layer *l,

@@ -13,6 +13,9 @@ VkDeviceSize rfx_vk_binding_alignment(rfx_context *ctx)
 	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
 	if (p.limits.minStorageBufferOffsetAlignment > a)
 		a = p.limits.minStorageBufferOffsetAlignment;
+	/* Tensors are also read through texel-buffer views. */
+	if (p.limits.minTexelBufferOffsetAlignment > a)
+		a = p.limits.minTexelBufferOffsetAlignment;
 	return a;
 }
 
@@ -127,6 +130,7 @@ rfx_status rfx_vk_model_init(rfx_model *m)
 		goto fail;
 	}
 	VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+				   VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
 				   VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 	int direct = ctx->vk.info.device_local_host_visible;
 	st = rfx_vk_buffer_create(ctx, total, usage,

@@ -61,6 +61,19 @@ struct rfx_vk_session {
 	 * RFX_VK_EXTRA_LAYER_PARAMS + layer. */
 	rfx_vk_buffer qparams;
 	uint64_t *qparam_off, *qparam_bytes;
+	/* Weights packed for the texel kernels (ops.h), one buffer written
+	 * once: per layer its offset and size, bound as n_tensors +
+	 * RFX_VK_EXTRA_LAYER_PARAMS + n_layers + layer. */
+	rfx_vk_buffer packed;
+	uint64_t *packed_off, *packed_bytes;
+	/* Texel-buffer views, RFX_VK_MAX_BINDINGS_PER_DISPATCH per dispatch
+	 * (VK_NULL_HANDLE for storage bindings). */
+	VkBufferView *views;
+	rfx_vk_caps caps;
+	/* Per layer: the variant tuned or read from the tuning cache ("" for
+	 * none: the device's default order). */
+	struct layer_choice { char name[24]; } *choice;
+	int tuned;                /* rfx_vk_session_tuned() */
 };
 
 #define EXTRA_FRAME 0u
@@ -76,6 +89,12 @@ static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
 	const struct rfx_vk_session *v = s->vk;
 	const rfx_graph *g = &s->model->graph;
 
+	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + g->n_layers) {
+		*buf = v->packed.buf;
+		*off = v->packed_off[t - g->n_tensors - RFX_VK_EXTRA_LAYER_PARAMS -
+				     g->n_layers];
+		return;
+	}
 	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS) {
 		*buf = v->qparams.buf;
 		*off = v->qparam_off[t - g->n_tensors - RFX_VK_EXTRA_LAYER_PARAMS];
@@ -107,6 +126,9 @@ static uint64_t binding_bytes(const rfx_session *s, uint32_t t)
 {
 	const rfx_graph *g = &s->model->graph;
 
+	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + g->n_layers)
+		return s->vk->packed_bytes[t - g->n_tensors -
+					   RFX_VK_EXTRA_LAYER_PARAMS - g->n_layers];
 	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS)
 		return s->vk->qparam_bytes[t - g->n_tensors - RFX_VK_EXTRA_LAYER_PARAMS];
 	if (t >= g->n_tensors)
@@ -181,6 +203,7 @@ static rfx_status make_io(rfx_session *s, VkDeviceSize align)
 		out_size += rfx_tensor_bytes(&g->tensors[t]);
 	}
 	VkBufferUsageFlags usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+				   VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
 				   VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
 				   VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 	st = rfx_vk_buffer_create(ctx, in_size, usage, RFX_VK_HOST_VISIBLE, &v->in_buf);
@@ -275,6 +298,155 @@ static rfx_status make_qparams(rfx_session *s, VkDeviceSize align)
 	return st;
 }
 
+/* The weights of every layer a texel kernel may serve, packed once
+ * (rfx_vk_layer_packed()) into one buffer the device reads. */
+static rfx_status make_packed(rfx_session *s, VkDeviceSize align)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	int direct = ctx->vk.info.device_local_host_visible;
+	rfx_vk_buffer staging = {0};
+	uint64_t total = 0, bytes;
+	uint8_t *dst;
+	rfx_status st;
+
+	v->packed_off = calloc(g->n_layers ? g->n_layers : 1, sizeof(*v->packed_off));
+	v->packed_bytes = calloc(g->n_layers ? g->n_layers : 1,
+				 sizeof(*v->packed_bytes));
+	if (!v->packed_off || !v->packed_bytes)
+		return RFX_E_OUT_OF_MEMORY;
+	if (!v->caps.texel)
+		return RFX_OK;
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		rfx_vk_layer_packed(g, &g->layers[l], NULL, &bytes);
+		if (!bytes)
+			continue;
+		total = (total + align - 1) / align * align;
+		v->packed_off[l] = total;
+		v->packed_bytes[l] = bytes;
+		total += bytes;
+	}
+	if (!total)
+		return RFX_OK;
+	st = rfx_vk_buffer_create(ctx, total, VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+				  VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+				  direct ? RFX_VK_HOST_VISIBLE : RFX_VK_DEVICE_LOCAL,
+				  &v->packed);
+	if (st == RFX_OK && !direct)
+		st = rfx_vk_buffer_create(ctx, total, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+					  RFX_VK_HOST_VISIBLE, &staging);
+	if (st != RFX_OK)
+		return st;
+	dst = direct ? v->packed.map : staging.map;
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		if (v->packed_bytes[l])
+			rfx_vk_layer_packed(g, &g->layers[l], dst + v->packed_off[l],
+					    &bytes);
+	if (!direct) {
+		struct qparam_copy job = {staging.buf, v->packed.buf, total};
+		st = rfx_vk_run_once(ctx, record_qparam_copy, &job);
+	}
+	rfx_vk_buffer_destroy(ctx, &staging);
+	return st;
+}
+
+static const VkFormat view_format[] = {
+	[RFX_VK_VIEW_STORAGE] = VK_FORMAT_UNDEFINED,
+	[RFX_VK_VIEW_R32F] = VK_FORMAT_R32_SFLOAT,
+	[RFX_VK_VIEW_R16F] = VK_FORMAT_R16_SFLOAT,
+	[RFX_VK_VIEW_RGBA32F] = VK_FORMAT_R32G32B32A32_SFLOAT,
+	[RFX_VK_VIEW_RGBA16F] = VK_FORMAT_R16G16B16A16_SFLOAT,
+};
+static const uint32_t view_bytes[] = {0, 4, 2, 16, 8};
+
+/* Uniform texel buffers of every format the texel kernels read. */
+static int has_texel(rfx_context *ctx)
+{
+	for (int f = RFX_VK_VIEW_R32F; f <= RFX_VK_VIEW_RGBA16F; f++) {
+		VkFormatProperties fp;
+		vkGetPhysicalDeviceFormatProperties(ctx->vk.phys, view_format[f], &fp);
+		if (!(fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether every binding of d fits this device's limits. */
+static int dispatch_fits(const rfx_session *s, const rfx_vk_dispatch *d)
+{
+	rfx_context *ctx = s->model->ctx;
+	VkPhysicalDeviceProperties p;
+
+	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
+	for (uint32_t b = 0; b < d->n_bindings; b++) {
+		uint64_t bytes = binding_bytes(s, d->tensor[b]);
+		if (d->view[b] == RFX_VK_VIEW_STORAGE) {
+			if (bytes > ctx->vk.info.max_storage_buffer_range)
+				return 0;
+		} else if (bytes % view_bytes[d->view[b]] ||
+			   bytes / view_bytes[d->view[b]] >
+				   p.limits.maxTexelBufferElements) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* RFX_FORCE_VARIANT: variant names separated by commas; a layer takes the
+ * first of them it offers. */
+static int forced(const char *name)
+{
+	const char *f = getenv("RFX_FORCE_VARIANT");
+	size_t n = strlen(name);
+
+	for (const char *p = f; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Layer l's dispatch with the variant a device takes without measuring
+ * (or the one forced, or the one tuned into want): the first candidate
+ * whose bindings fit. Fills *n_cand with the candidates that fit. */
+static rfx_status plan_variant(rfx_session *s, const rfx_layer *ly,
+                               const char *want, rfx_vk_dispatch *d,
+                               uint32_t *n, const char **cand,
+                               uint32_t *n_cand, char *err, size_t errlen)
+{
+	const rfx_graph *g = &s->model->graph;
+	const char *names[RFX_VK_MAX_VARIANTS];
+	uint32_t nv = rfx_vk_layer_variants(g, ly, &s->vk->caps, names,
+					    RFX_VK_MAX_VARIANTS);
+	int pick = -1;
+	rfx_status st = RFX_OK;
+
+	*n_cand = 0;
+	for (uint32_t i = 0; i < nv; i++) {
+		st = rfx_vk_layer_variant_dispatches(g, ly, names[i], d, n, err,
+						     errlen);
+		if (st != RFX_OK || !dispatch_fits(s, d))
+			continue;
+		cand[(*n_cand)++] = names[i];
+	}
+	for (uint32_t i = 0; i < *n_cand && pick < 0; i++)
+		if (forced(cand[i]))
+			pick = (int)i;
+	for (uint32_t i = 0; want && i < *n_cand && pick < 0; i++)
+		if (strcmp(cand[i], want) == 0)
+			pick = (int)i;
+	if (pick < 0 && *n_cand)
+		pick = 0;
+	if (pick < 0)
+		return st != RFX_OK ? st : RFX_E_UNSUPPORTED;
+	return rfx_vk_layer_variant_dispatches(g, ly, cand[pick], d, n, err,
+					       errlen);
+}
+
 static rfx_status plan_dispatches(rfx_session *s)
 {
 	rfx_context *ctx = s->model->ctx;
@@ -282,15 +454,7 @@ static rfx_status plan_dispatches(rfx_session *s)
 	struct rfx_vk_session *v = s->vk;
 	uint32_t cap = 0, n;
 	char err[256];
-	const char *no_dot = getenv("RFX_NO_INT_DOT");
-	/* The packed dot product's feature is enabled on Vulkan 1.3 devices
-	 * (context.c); RFX_NO_INT_DOT=1 takes the fallback anyway. */
-	rfx_vk_caps caps = {
-		.int8 = ctx->vk.int8 && ctx->vk.storage8,
-		.int_dot = ctx->vk.int_dot &&
-			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
-			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
-	};
+	rfx_vk_caps caps = v->caps;
 
 	for (uint32_t l = 0; l < g->n_layers; l++)
 		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 1;
@@ -308,16 +472,23 @@ static rfx_status plan_dispatches(rfx_session *s)
 		const rfx_layer *ly = &g->layers[l];
 		if (rfx_plan_is_view(&v->plan, g, ly))
 			continue;
-		rfx_status st = rfx_vk_layer_dispatches(g, ly, &caps,
-							v->dispatch + v->n_dispatch,
-							&n, err, sizeof(err));
+		const char *cand[RFX_VK_MAX_VARIANTS];
+		uint32_t n_cand;
+		rfx_status st = plan_variant(s, ly, v->choice ? v->choice[l].name : NULL,
+					     v->dispatch + v->n_dispatch, &n,
+					     cand, &n_cand, err, sizeof(err));
+		if (n_cand == 0)
+			st = rfx_vk_layer_dispatches(g, ly, &caps,
+						     v->dispatch + v->n_dispatch,
+						     &n, err, sizeof(err));
 		if (st != RFX_OK)
 			return rfx_fail(ctx, st, "%s", err);
 		for (uint32_t k = 0; k < n; k++) {
 			rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch + k];
 			for (uint32_t b = 0; b < d->n_bindings; b++) {
 				uint64_t bytes = binding_bytes(s, d->tensor[b]);
-				if (bytes > ctx->vk.info.max_storage_buffer_range)
+				if (d->view[b] == RFX_VK_VIEW_STORAGE &&
+				    bytes > ctx->vk.info.max_storage_buffer_range)
 					return rfx_fail(ctx, RFX_E_UNSUPPORTED,
 						"layer '%s': tensor '%s' is %llu bytes, "
 						"beyond maxStorageBufferRange (%u)",
@@ -359,6 +530,8 @@ static rfx_status make_kernels(rfx_session *s)
 			.n_spec = 2,
 			.spec = {d->local[0], d->local[1]},
 		};
+		for (uint32_t b = 0; b < d->n_bindings; b++)
+			kd.texel[b] = d->view[b] != RFX_VK_VIEW_STORAGE;
 		if (kd.push_size > ctx->vk.info.max_push_constants_size)
 			kd.push_size = ctx->vk.info.max_push_constants_size;
 		rfx_status st = rfx_vk_kernel_create(ctx, v->cache, &kd,
@@ -392,22 +565,25 @@ static rfx_status make_sets(rfx_session *s)
 	struct rfx_vk_session *v = s->vk;
 	VkDevice dev = ctx->vk.device;
 	uint32_t n = v->n_dispatch ? v->n_dispatch : 1;
-	VkDescriptorPoolSize ps = {
-		VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-		n * RFX_VK_MAX_BINDINGS_PER_DISPATCH,
+	VkDescriptorPoolSize ps[2] = {
+		{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, n * RFX_VK_MAX_BINDINGS_PER_DISPATCH},
+		{VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+		 n * RFX_VK_MAX_BINDINGS_PER_DISPATCH},
 	};
 	VkDescriptorPoolCreateInfo pci = {
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
 		.maxSets = n,
-		.poolSizeCount = 1,
-		.pPoolSizes = &ps,
+		.poolSizeCount = 2,
+		.pPoolSizes = ps,
 	};
 	VkResult r = vkCreateDescriptorPool(dev, &pci, NULL, &v->pool);
 
 	if (r != VK_SUCCESS)
 		return rfx_vk_fail(ctx, r, "vkCreateDescriptorPool");
 	v->sets = calloc(n, sizeof(*v->sets));
-	if (!v->sets)
+	v->views = calloc((size_t)n * RFX_VK_MAX_BINDINGS_PER_DISPATCH,
+			  sizeof(*v->views));
+	if (!v->sets || !v->views)
 		return RFX_E_OUT_OF_MEMORY;
 	for (uint32_t i = 0; i < v->n_dispatch; i++) {
 		const rfx_vk_dispatch *d = &v->dispatch[i];
@@ -419,6 +595,8 @@ static rfx_status make_sets(rfx_session *s)
 			.pSetLayouts = &k->set_layout,
 		};
 		VkDescriptorBufferInfo bi[RFX_VK_MAX_BINDINGS_PER_DISPATCH];
+		VkWriteDescriptorSet w[RFX_VK_MAX_BINDINGS_PER_DISPATCH];
+		VkBufferView *views = v->views + (size_t)i * RFX_VK_MAX_BINDINGS_PER_DISPATCH;
 		r = vkAllocateDescriptorSets(dev, &ai, &v->sets[i]);
 		if (r != VK_SUCCESS)
 			return rfx_vk_fail(ctx, r, "vkAllocateDescriptorSets");
@@ -426,16 +604,33 @@ static rfx_status make_sets(rfx_session *s)
 			uint64_t bytes = binding_bytes(s, d->tensor[b]);
 			locate(s, d->tensor[b], &bi[b].buffer, &bi[b].offset);
 			bi[b].range = bytes ? bytes : 4;
+			w[b] = (VkWriteDescriptorSet){
+				.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+				.dstSet = v->sets[i],
+				.dstBinding = b,
+				.descriptorCount = 1,
+				.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+				.pBufferInfo = &bi[b],
+			};
+			if (d->view[b] == RFX_VK_VIEW_STORAGE)
+				continue;
+			/* A texel view of the binding's bytes (dispatch_fits()
+			 * checked its size against the device's limits). */
+			VkBufferViewCreateInfo vi = {
+				.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+				.buffer = bi[b].buffer,
+				.format = view_format[d->view[b]],
+				.offset = bi[b].offset,
+				.range = bytes - bytes % view_bytes[d->view[b]],
+			};
+			r = vkCreateBufferView(dev, &vi, NULL, &views[b]);
+			if (r != VK_SUCCESS)
+				return rfx_vk_fail(ctx, r, "vkCreateBufferView");
+			w[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+			w[b].pBufferInfo = NULL;
+			w[b].pTexelBufferView = &views[b];
 		}
-		VkWriteDescriptorSet w = {
-			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-			.dstSet = v->sets[i],
-			.dstBinding = 0,
-			.descriptorCount = d->n_bindings,
-			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-			.pBufferInfo = bi,
-		};
-		vkUpdateDescriptorSets(dev, 1, &w, 0, NULL);
+		vkUpdateDescriptorSets(dev, d->n_bindings, w, 0, NULL);
 	}
 	return RFX_OK;
 }
@@ -681,12 +876,24 @@ rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 	 * inputs and outputs are copied through the device arena. */
 	v->staging = !ctx->vk.info.device_local_host_visible ||
 		     (force && *force && strcmp(force, "0") != 0);
+	/* The packed dot product's feature is enabled on Vulkan 1.3 devices
+	 * (context.c); RFX_NO_INT_DOT=1 takes the fallback anyway. */
+	const char *no_dot = getenv("RFX_NO_INT_DOT");
+	v->caps = (rfx_vk_caps){
+		.int8 = ctx->vk.int8 && ctx->vk.storage8,
+		.int_dot = ctx->vk.int_dot &&
+			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
+			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
+		.texel = has_texel(ctx),
+	};
 	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
 	st = rfx_plan_build(g, align, v->staging, &v->plan);
 	if (st == RFX_OK)
 		st = make_io(s, align);
 	if (st == RFX_OK)
 		st = make_qparams(s, align);
+	if (st == RFX_OK)
+		st = make_packed(s, align);
 	if (st == RFX_OK)
 		st = plan_dispatches(s);
 	if (st != RFX_OK)
@@ -750,6 +957,10 @@ void rfx_vk_session_destroy(rfx_session *s)
 		vkDestroyCommandPool(dev, v->cmd_pool, NULL);
 	if (v->pool)
 		vkDestroyDescriptorPool(dev, v->pool, NULL);
+	for (size_t i = 0; v->views && i < (size_t)(v->n_dispatch ? v->n_dispatch : 1) *
+				RFX_VK_MAX_BINDINGS_PER_DISPATCH; i++)
+		if (v->views[i])
+			vkDestroyBufferView(dev, v->views[i], NULL);
 	for (uint32_t k = 0; k < v->n_kernels; k++)
 		rfx_vk_kernel_destroy(ctx, &v->kernels[k].k);
 	if (v->cache)
@@ -759,6 +970,11 @@ void rfx_vk_session_destroy(rfx_session *s)
 	rfx_vk_buffer_destroy(ctx, &v->qparams);
 	free(v->qparam_off);
 	free(v->qparam_bytes);
+	rfx_vk_buffer_destroy(ctx, &v->packed);
+	free(v->packed_off);
+	free(v->packed_bytes);
+	free(v->views);
+	free(v->choice);
 	rfx_vk_buffer_destroy(ctx, &v->arena);
 	rfx_vk_buffer_destroy(ctx, &v->in_buf);
 	rfx_vk_buffer_destroy(ctx, &v->out_buf);
@@ -906,4 +1122,19 @@ void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out)
 		out->int8_dot += len > 4 &&
 				 strcmp(v->dispatch[i].shader + len - 4, "_dot") == 0;
 	}
+}
+
+const char *rfx_vk_session_layer_variant(const rfx_session *s, uint32_t layer)
+{
+	const struct rfx_vk_session *v = s ? s->vk : NULL;
+
+	for (uint32_t i = 0; v && i < v->n_dispatch; i++)
+		if (v->layer_of[i] == layer && v->dispatch[i].variant[0])
+			return v->dispatch[i].variant;
+	return "";
+}
+
+int rfx_vk_session_tuned(const rfx_session *s)
+{
+	return s && s->vk ? s->vk->tuned : 0;
 }

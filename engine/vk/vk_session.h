@@ -35,4 +35,13 @@ typedef struct rfx_vk_session_stats {
 } rfx_vk_session_stats;
 void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out);
 
+/* The kernel variant layer `layer` runs (ops.h: rfx_vk_layer_variants(),
+ * chosen at creation by RFX_FORCE_VARIANT, the tuning cache, measurement or
+ * the device's default order); "" for a layer whose op has one kernel or
+ * that needs no dispatch. */
+const char *rfx_vk_session_layer_variant(const rfx_session *s, uint32_t layer);
+/* How the variants were chosen: 0 the default order, 1 measured now, 2 read
+ * from the tuning cache. */
+int rfx_vk_session_tuned(const rfx_session *s);
+
 #endif

@@ -1,0 +1,231 @@
+/* Conv2d and fc through uniform texel buffers → shaders/conv_tb.comp and
+ * shaders/fc_tb.comp; the variants each layer can take, and the weight
+ * packing those kernels read (ops.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "vk/ops.h"
+
+#define OB 8 /* output channels per invocation, as in the shaders */
+#define PB 8 /* output pixels per invocation (conv_tb.comp) */
+
+static int is_float(rfx_dtype dt)
+{
+	return dt == RFX_DTYPE_F32 || dt == RFX_DTYPE_F16;
+}
+
+static uint8_t view_r(rfx_dtype dt)
+{
+	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_R16F : RFX_VK_VIEW_R32F;
+}
+
+static uint8_t view_rgba(rfx_dtype dt)
+{
+	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_RGBA16F : RFX_VK_VIEW_RGBA32F;
+}
+
+/* Every tensor of l is fp32 or fp16 and the bias fp32 (what the float
+ * kernels serve). */
+static int float_layer(const rfx_graph *g, const rfx_layer *l)
+{
+	if (rfx_quant_layer_is_int8(l) || l->n_inputs < 3)
+		return 0;
+	for (uint32_t i = 0; i < l->n_inputs; i++)
+		if (!is_float(g->tensors[l->inputs[i]].dtype))
+			return 0;
+	return g->tensors[l->inputs[2]].dtype == RFX_DTYPE_F32 &&
+	       is_float(g->tensors[l->outputs[0]].dtype);
+}
+
+/* 1x1, stride 1, no padding: the output pixels are X's columns. */
+static int is_pointwise(const rfx_graph *g, const rfx_layer *l)
+{
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+
+	return w->dims[2] == 1 && w->dims[3] == 1 &&
+	       l->i[RFX_CONV_STRIDE_H] == 1 && l->i[RFX_CONV_STRIDE_W] == 1 &&
+	       l->i[RFX_CONV_PAD_T] == 0 && l->i[RFX_CONV_PAD_L] == 0 &&
+	       l->i[RFX_CONV_PAD_B] == 0 && l->i[RFX_CONV_PAD_R] == 0;
+}
+
+static int is_depthwise(const rfx_graph *g, const rfx_layer *l)
+{
+	uint32_t C = g->tensors[l->inputs[0]].dims[1];
+	uint32_t M = g->tensors[l->outputs[0]].dims[1];
+	uint32_t group = (uint32_t)l->i[RFX_CONV_GROUP];
+
+	return group > 1 && group == C && M % C == 0;
+}
+
+uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
+                               const rfx_vk_caps *caps, const char **out,
+                               uint32_t cap)
+{
+	const char *v[RFX_VK_MAX_VARIANTS];
+	uint32_t n = 0;
+
+	if ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l))
+		return 0;
+	if (l->op == RFX_OP_FC) {
+		if (caps->texel)
+			v[n++] = "fc_tb";
+		v[n++] = "fc_sb";
+	} else {
+		const rfx_tensor *y = &g->tensors[l->outputs[0]];
+		if (caps->texel && l->i[RFX_CONV_GROUP] == 1) {
+			if (is_pointwise(g, l) && y->dims[2] * y->dims[3] % 4 == 0)
+				v[n++] = "conv_gemm4_tb";
+			if (is_pointwise(g, l))
+				v[n++] = "conv_gemm_tb";
+			v[n++] = "conv_direct_tb";
+		} else if (caps->texel && is_depthwise(g, l)) {
+			v[n++] = "conv_dw_tb";
+		}
+		v[n++] = "conv2d_sb";
+	}
+	if (n < 2)
+		return 0;
+	for (uint32_t i = 0; i < n && i < cap; i++)
+		out[i] = v[i];
+	return n < cap ? n : cap;
+}
+
+uint32_t rfx_vk_layer_packed_binding(const rfx_graph *g, const rfx_layer *l)
+{
+	return g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + g->n_layers +
+	       (uint32_t)(l - g->layers);
+}
+
+void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
+                         uint64_t *bytes)
+{
+	const rfx_tensor *w;
+	uint64_t M, K, quads, es;
+
+	*bytes = 0;
+	if ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l) ||
+	    (l->op == RFX_OP_CONV2D && l->i[RFX_CONV_GROUP] != 1))
+		return;
+	w = &g->tensors[l->inputs[1]];
+	es = rfx_dtype_size(w->dtype);
+	M = w->dims[0];
+	K = M ? rfx_tensor_elements(w) / M : 0;
+	quads = (M + OB - 1) / OB * (OB / 4);
+	*bytes = quads * K * 4 * es;
+	if (!dst)
+		return;
+	memset(dst, 0, *bytes);
+	/* [M][K] -> [quads][K][4]: element (m, k) to ((m / 4) * K + k) * 4 + m % 4. */
+	for (uint64_t m = 0; m < M; m++)
+		for (uint64_t k = 0; k < K; k++)
+			memcpy((uint8_t *)dst + (((m / 4) * K + k) * 4 + m % 4) * es,
+			       (const uint8_t *)w->data + (m * K + k) * es, es);
+}
+
+static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
+                          const char *variant, rfx_vk_dispatch *d,
+                          char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	int has_res = l->n_inputs > 3;
+	int dw = strcmp(variant, "conv_dw_tb") == 0;
+	int v4 = strcmp(variant, "conv_gemm4_tb") == 0;
+	/* Without a residual the bias stands in at binding 3: never read. */
+	uint32_t t[5] = {l->inputs[0],
+			 dw ? l->inputs[1] : rfx_vk_layer_packed_binding(g, l),
+			 l->inputs[2], has_res ? l->inputs[3] : l->inputs[2],
+			 l->outputs[0]};
+	uint64_t HW = (uint64_t)y->dims[2] * y->dims[3];
+	uint64_t npb = (HW + PB - 1) / PB;
+	uint64_t nmb = dw ? y->dims[1] : (y->dims[1] + OB - 1) / OB;
+	rfx_status st;
+
+	rfx_vk_bind(d, g, t, 5);
+	snprintf(d->shader, sizeof(d->shader), "%s_%c", variant,
+		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+	d->view[0] = v4 ? view_rgba(x->dtype) : view_r(x->dtype);
+	d->view[1] = dw ? view_r(w->dtype) : view_rgba(w->dtype);
+	d->view[2] = RFX_VK_VIEW_R32F;
+	d->view[3] = view_r(g->tensors[t[3]].dtype);
+	d->view[4] = RFX_VK_VIEW_STORAGE;
+	uint32_t pc[] = {
+		x->dims[1], x->dims[2], x->dims[3],
+		y->dims[1], y->dims[2], y->dims[3],
+		w->dims[2], w->dims[3],
+		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
+		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
+		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
+		(uint32_t)l->i[RFX_CONV_ACT],
+	};
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	rfx_vk_push_f(d, l->f[0]);
+	rfx_vk_push_f(d, l->f[1]);
+	rfx_vk_push_u(d, (uint32_t)has_res);
+	rfx_vk_push_u(d, (uint32_t)npb);
+	rfx_vk_push_u(d, (uint32_t)nmb);
+	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
+	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "batch %u", y->dims[0]);
+		st = RFX_E_UNSUPPORTED;
+	}
+	d->groups[2] = y->dims[0];
+	return st;
+}
+
+static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
+                        rfx_vk_dispatch *d, char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint32_t t[4] = {l->inputs[0], rfx_vk_layer_packed_binding(g, l),
+			 l->inputs[2], l->outputs[0]};
+	uint32_t N = w->dims[0], K = w->dims[1];
+	uint64_t rows = rfx_tensor_elements(y) / (N ? N : 1);
+	uint64_t nb = (N + OB - 1) / OB;
+
+	rfx_vk_bind(d, g, t, 4);
+	snprintf(d->shader, sizeof(d->shader), "fc_tb_%c",
+		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+	d->view[0] = view_r(x->dtype);
+	d->view[1] = view_rgba(w->dtype);
+	d->view[2] = RFX_VK_VIEW_R32F;
+	d->view[3] = RFX_VK_VIEW_STORAGE;
+	rfx_vk_push(d, (uint32_t[]){(uint32_t)rows, K, N,
+				    (uint32_t)l->i[RFX_FC_ACT]}, 4);
+	rfx_vk_push_f(d, l->f[0]);
+	rfx_vk_push_f(d, l->f[1]);
+	rfx_vk_push_u(d, (uint32_t)nb);
+	return rfx_vk_groups_1d(d, rows * nb, err, errlen);
+}
+
+rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
+                                           const rfx_layer *l,
+                                           const char *variant,
+                                           rfx_vk_dispatch *d, uint32_t *n,
+                                           char *err, size_t errlen)
+{
+	char e[200];
+	rfx_status st;
+
+	*n = 0;
+	memset(d, 0, sizeof(*d));
+	if (strcmp(variant, "conv2d_sb") == 0)
+		st = rfx_vk_op_conv2d(g, l, d, n, err, errlen);
+	else if (strcmp(variant, "fc_sb") == 0)
+		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
+	else {
+		e[0] = '\0';
+		st = l->op == RFX_OP_FC ? fc_tb(g, l, d, e, sizeof(e))
+					: conv_tb(g, l, variant, d, e, sizeof(e));
+		if (st != RFX_OK)
+			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
+				 variant, e);
+		*n = st == RFX_OK;
+	}
+	if (st == RFX_OK)
+		snprintf(d->variant, sizeof(d->variant), "%s", variant);
+	return st;
+}

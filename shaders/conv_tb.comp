@@ -1,0 +1,179 @@
+#version 450
+// Convolution reading every input through uniform texel buffers
+// (texelFetch), register-blocked: one invocation computes 8 output channels
+// (two vec4 of the packed weights) x PB output pixels, keeping 8 x PB sums
+// in registers. Storage buffers are the slow path on some drivers (lavapipe
+// scalarizes each load); texel fetches go through the sampler path.
+//
+// Weights are packed once at session creation (engine/vk/ops/conv2d_tb.c):
+// [ceil(M/8)*2][C*KH*KW][4], four output channels per texel, zero padded.
+// The sum runs in the reference's order (bias, then input channel, ky, kx),
+// so only FMA contraction separates it from engine/cpu/conv2d.c.
+//
+// Defines: GEMM (1x1, stride 1, no padding: pixels are columns of X);
+// XV4 (with GEMM: X read a vec4 of pixels at a time, H*W % 4 == 0);
+// DEPTHWISE (depthwise: group == C, one output channel x PB pixels, weights in
+// their own layout [M][KH][KW]).
+#extension GL_GOOGLE_include_directive : require
+#include "types.glsl"
+
+#define PB 8
+
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
+
+layout(binding = 0) uniform samplerBuffer x;    // X, R (RGBA with XV4)
+layout(binding = 1) uniform samplerBuffer w;    // packed, RGBA (R with DEPTHWISE)
+layout(binding = 2) uniform samplerBuffer bias; // R, fp32
+layout(binding = 3) uniform samplerBuffer res;  // R
+layout(std430, binding = 4) writeonly buffer Yb { Y_T y[]; };
+
+layout(push_constant) uniform P {
+	uint C, H, W;
+	uint M, OH, OW;
+	uint KH, KW;
+	uint SH, SW, PT, PL, DH, DW;
+	uint act;
+	float a0, a1;
+	uint has_res;
+	uint npb;     // pixel blocks: ceil(OH * OW / PB)
+	uint nmb;     // channel blocks: ceil(M / 8) (DEPTHWISE: M)
+} p;
+
+#include "activation.glsl"
+
+void store(uint n, uint m, uint px, float v)
+{
+	uint o = (n * p.M + m) * p.OH * p.OW + px;
+	if (p.has_res != 0u)
+		v += texelFetch(res, int(o)).r;
+	y[o] = Y_T(apply_act(v, p.act, p.a0, p.a1));
+}
+
+#ifdef DEPTHWISE
+void main()
+{
+	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
+	if (id >= p.npb * p.nmb)
+		return;
+	uint pb = id % p.npb, m = id / p.npb;
+	uint HW = p.OH * p.OW, p0 = pb * PB;
+	uint mult = p.M / p.C, c = m / mult;
+	int iy0[PB], ix0[PB];
+	float acc[PB];
+	float b = texelFetch(bias, int(m)).r;
+	for (uint i = 0; i < PB; i++) {
+		uint px = min(p0 + i, HW - 1u);
+		iy0[i] = int((px / p.OW) * p.SH) - int(p.PT);
+		ix0[i] = int((px % p.OW) * p.SW) - int(p.PL);
+		acc[i] = b;
+	}
+	int xbase = int((n * p.C + c) * p.H * p.W);
+	int wbase = int(m * p.KH * p.KW);
+	for (uint ky = 0; ky < p.KH; ky++) {
+		for (uint kx = 0; kx < p.KW; kx++) {
+			float wv = texelFetch(w, wbase + int(ky * p.KW + kx)).r;
+			for (uint i = 0; i < PB; i++) {
+				int iy = iy0[i] + int(ky * p.DH), ix = ix0[i] + int(kx * p.DW);
+				bool in_ = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
+				float xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0).r;
+				if (in_)
+					acc[i] += wv * xv;
+			}
+		}
+	}
+	for (uint i = 0; i < PB; i++)
+		if (p0 + i < HW)
+			store(n, m, p0 + i, acc[i]);
+}
+#else
+void main()
+{
+	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
+	if (id >= p.npb * p.nmb)
+		return;
+	uint pb = id % p.npb, mb = id / p.npb;
+	uint HW = p.OH * p.OW, p0 = pb * PB;
+	uint K = p.C * p.KH * p.KW;
+	int w0 = int(2u * mb * K), w1 = int((2u * mb + 1u) * K);
+	vec4 b0, b1;
+	for (uint j = 0; j < 4; j++) {
+		uint m0 = min(8u * mb + j, p.M - 1u), m1 = min(8u * mb + 4u + j, p.M - 1u);
+		b0[j] = texelFetch(bias, int(m0)).r;
+		b1[j] = texelFetch(bias, int(m1)).r;
+	}
+	vec4 acc0[PB], acc1[PB];
+	for (uint i = 0; i < PB; i++) {
+		acc0[i] = b0;
+		acc1[i] = b1;
+	}
+#ifdef GEMM
+	// X is [C][H*W]: pixels are consecutive.
+#ifdef XV4
+	int xq = int(n * p.C * (HW / 4u)), q0 = int(p0 / 4u);
+	int qmax = int(HW / 4u) - 1;
+	for (uint c = 0; c < p.C; c++) {
+		vec4 wa = texelFetch(w, w0 + int(c)), wb = texelFetch(w, w1 + int(c));
+		for (uint i = 0; i < PB / 4; i++) {
+			vec4 xv = texelFetch(x, xq + min(q0 + int(i), qmax));
+			for (uint k = 0; k < 4; k++) {
+				acc0[4 * i + k] += wa * xv[k];
+				acc1[4 * i + k] += wb * xv[k];
+			}
+		}
+		xq += int(HW / 4u);
+	}
+#else
+	int xb = int(n * p.C * HW);
+	int pix[PB];
+	for (uint i = 0; i < PB; i++)
+		pix[i] = int(min(p0 + i, HW - 1u));
+	for (uint c = 0; c < p.C; c++) {
+		vec4 wa = texelFetch(w, w0 + int(c)), wb = texelFetch(w, w1 + int(c));
+		for (uint i = 0; i < PB; i++) {
+			float xv = texelFetch(x, xb + pix[i]).r;
+			acc0[i] += wa * xv;
+			acc1[i] += wb * xv;
+		}
+		xb += int(HW);
+	}
+#endif
+#else
+	int iy0[PB], ix0[PB];
+	for (uint i = 0; i < PB; i++) {
+		uint px = min(p0 + i, HW - 1u);
+		iy0[i] = int((px / p.OW) * p.SH) - int(p.PT);
+		ix0[i] = int((px % p.OW) * p.SW) - int(p.PL);
+	}
+	int xbase = int(n * p.C * p.H * p.W);
+	int kk = 0;
+	for (uint c = 0; c < p.C; c++) {
+		for (uint ky = 0; ky < p.KH; ky++) {
+			for (uint kx = 0; kx < p.KW; kx++) {
+				vec4 wa = texelFetch(w, w0 + kk), wb = texelFetch(w, w1 + kk);
+				kk++;
+				for (uint i = 0; i < PB; i++) {
+					int iy = iy0[i] + int(ky * p.DH), ix = ix0[i] + int(kx * p.DW);
+					bool in_ = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
+					float xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0).r;
+					if (in_) {
+						acc0[i] += wa * xv;
+						acc1[i] += wb * xv;
+					}
+				}
+			}
+		}
+		xbase += int(p.H * p.W);
+	}
+#endif
+	for (uint i = 0; i < PB; i++) {
+		if (p0 + i >= HW)
+			break;
+		for (uint j = 0; j < 4; j++) {
+			if (8u * mb + j < p.M)
+				store(n, 8u * mb + j, p0 + i, acc0[i][j]);
+			if (8u * mb + 4u + j < p.M)
+				store(n, 8u * mb + 4u + j, p0 + i, acc1[i][j]);
+		}
+	}
+}
+#endif

@@ -1,0 +1,310 @@
+/*
+ * Every kernel variant of conv2d and fc (engine/vk/ops/conv2d_tb.c), forced
+ * with RFX_FORCE_VARIANT, against the CPU reference executor on randomized
+ * shapes with a fixed seed: channel and pixel counts that are not multiples
+ * of the kernels' blocks (8 output channels x 8 pixels), batches, strides,
+ * padding, dilation, depthwise multipliers, the first layer's 3 input
+ * channels, residuals and every activation; fp32 and fp16 storage. Each
+ * case also checks that the session runs the variant it was told to.
+ *
+ * Tolerances. Register blocking changes which outputs an invocation
+ * computes, not the order of any one sum: every kernel adds the bias, then
+ * the products in the reference's order (input channel, ky, kx; k for fc).
+ * What remains is the driver contracting a*b+c into one FMA (one rounding
+ * instead of two) and exp/tanh from other libraries, as in test_vk_ops.c:
+ * fp32 |got - want| <= 1e-5 + 1e-4 |want| with inputs and weights in
+ * [-1, 1] and sums of at most a few hundred terms; fp16, where both sides
+ * round each stored value once to fp16 and a contraction can put them on
+ * opposite sides of a rounding boundary: 2e-3 + 4e-3 |want|.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_util.h"
+#include "core/model.h"
+#include "cpu/cpu.h"
+#include "graph/builder.h"
+#include "graph/half.h"
+#include "vk/vk_model.h"
+#include "vk/vk_session.h"
+
+static rfx_context *ctx;
+static uint32_t seed;
+static double tol_abs, tol_rel;
+
+static void setup(void)
+{
+	ctx = test_context(RFX_BACKEND_VULKAN);
+	seed = 20261128;
+}
+
+static void teardown(void)
+{
+	unsetenv("RFX_FORCE_VARIANT");
+	test_context_done(ctx);
+}
+
+static uint32_t rnd(uint32_t lo, uint32_t hi) /* inclusive */
+{
+	return lo + test_rand(&seed) % (hi - lo + 1);
+}
+
+static float value_of(const void *p, rfx_dtype dt, uint64_t i)
+{
+	if (dt == RFX_DTYPE_F16)
+		return rfx_f16_to_f32(((const uint16_t *)p)[i]);
+	return ((const float *)p)[i];
+}
+
+static void set_precision(rfx_dtype prec)
+{
+	tol_abs = prec == RFX_DTYPE_F16 ? 2e-3 : 1e-5;
+	tol_rel = prec == RFX_DTYPE_F16 ? 4e-3 : 1e-4;
+}
+
+static uint32_t random_const(rfx_builder *b, const char *name, rfx_dtype dt,
+                             uint32_t rank, const uint32_t *dims)
+{
+	uint64_t n = 1;
+	for (uint32_t k = 0; k < rank; k++)
+		n *= dims[k];
+	float *f = malloc(n * sizeof(float));
+	uint16_t *h = malloc(n * sizeof(uint16_t));
+	for (uint64_t i = 0; i < n; i++) {
+		f[i] = test_randf(&seed, -1.0f, 1.0f);
+		h[i] = rfx_f32_to_f16(f[i]);
+	}
+	uint32_t t = rfx_builder_const(b, name, dt, rank, dims,
+				       dt == RFX_DTYPE_F16 ? (void *)h : (void *)f);
+	free(f);
+	free(h);
+	return t;
+}
+
+static void random_act(rfx_layer *l, int slot)
+{
+	int act = (int)rnd(0, RFX_ACT_COUNT_ - 1);
+
+	l->i[slot] = act;
+	l->f[0] = l->f[1] = 0.0f;
+	if (act == RFX_ACT_CLIP) {
+		l->f[0] = -0.25f;
+		l->f[1] = 0.5f;
+	} else if (act == RFX_ACT_LEAKY_RELU) {
+		l->f[0] = 0.1f;
+	} else if (act == RFX_ACT_HARD_SIGMOID) {
+		l->f[0] = 0.2f;
+		l->f[1] = 0.5f;
+	}
+}
+
+/* Runs g with `variant` forced on both backends and compares every output;
+ * layer `layer` must run that variant. */
+static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
+                        const char *what)
+{
+	rfx_cpu_session *cs = NULL;
+	char err[256];
+	rfx_status st;
+
+	setenv("RFX_FORCE_VARIANT", variant, 1);
+	st = rfx_cpu_session_create(g, &cs, err, sizeof(err));
+	ck_assert_msg(st == RFX_OK, "%s: cpu session: %s", what, err);
+	rfx_model m = {.ctx = ctx, .graph = *g};
+	atomic_init(&m.sessions, 0);
+	st = rfx_vk_model_init(&m);
+	ck_assert_msg(st == RFX_OK, "%s: vk model: %s", what, rfx_context_last_error(ctx));
+	rfx_session s = {.model = &m};
+	rfx_session_options opt = {.no_pipeline_cache = 1};
+	st = rfx_vk_session_create(&s, &opt);
+	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
+	ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&s, layer), variant) == 0,
+		      "%s: runs '%s', not the forced '%s'", what,
+		      rfx_vk_session_layer_variant(&s, layer), variant);
+
+	for (uint32_t i = 0; i < g->n_inputs; i++) {
+		const rfx_tensor *t = &g->tensors[g->inputs[i]];
+		uint64_t n = rfx_tensor_elements(t);
+		void *c = rfx_cpu_session_tensor(cs, g->inputs[i]);
+		for (uint64_t k = 0; k < n; k++) {
+			float v = test_randf(&seed, -1.0f, 1.0f);
+			if (t->dtype == RFX_DTYPE_F16)
+				((uint16_t *)c)[k] = rfx_f32_to_f16(v);
+			else
+				((float *)c)[k] = v;
+		}
+		memcpy(rfx_vk_session_input(&s, i), c, rfx_tensor_bytes(t));
+	}
+	rfx_cpu_session_run(cs);
+	ck_assert_int_eq(rfx_vk_session_submit(&s), RFX_OK);
+	ck_assert_int_eq(rfx_vk_session_wait(&s, UINT64_MAX), RFX_OK);
+	for (uint32_t o = 0; o < g->n_outputs; o++) {
+		const rfx_tensor *t = &g->tensors[g->outputs[o]];
+		const void *want = rfx_cpu_session_tensor(cs, g->outputs[o]);
+		const void *got = rfx_vk_session_output(&s, o);
+		uint64_t n = rfx_tensor_elements(t);
+		for (uint64_t k = 0; k < n; k++) {
+			double w = value_of(want, t->dtype, k);
+			double v = value_of(got, t->dtype, k);
+			ck_assert_msg(fabs(v - w) <= tol_abs + tol_rel * fabs(w),
+				      "%s: element %llu of %llu: vulkan %.9g, cpu %.9g",
+				      what, (unsigned long long)k,
+				      (unsigned long long)n, v, w);
+		}
+	}
+	rfx_vk_session_destroy(&s);
+	rfx_vk_model_finish(&m);
+	rfx_cpu_session_destroy(cs);
+	rfx_graph_finish(g);
+	unsetenv("RFX_FORCE_VARIANT");
+}
+
+enum conv_kind { GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE };
+static const char *const conv_variant[] = {
+	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
+	"conv_dw_tb",
+};
+
+static void conv_case(enum conv_kind kind, rfx_dtype prec)
+{
+	rfx_builder b;
+	rfx_graph g;
+	char what[200];
+	int pw = kind == GEMM4 || kind == GEMM;
+	uint32_t N = rnd(1, 2), C = kind == FIRST ? 3 : rnd(1, 21), M = rnd(1, 21);
+	uint32_t group = 1;
+	uint32_t kh = pw ? 1 : rnd(1, 5), kw = pw ? 1 : rnd(1, 5);
+	uint32_t dh = pw ? 1 : rnd(1, 2), dw = pw ? 1 : rnd(1, 2);
+	uint32_t H = (kh - 1) * dh + rnd(1, 13), W = (kw - 1) * dw + rnd(1, 13);
+
+	if (kind == DEPTHWISE) {
+		group = C;
+		M = C * rnd(1, 2);
+	}
+	if (kind == GEMM4)
+		W = 4 * rnd(1, 4);
+	if (kind == GEMM && H * W % 4 == 0)
+		H += 1, W |= 1; /* odd: only the scalar path serves it */
+	uint32_t xd[4] = {N, C, H, W}, wd[4] = {M, C / group, kh, kw}, bd[1] = {M};
+	int res = (int)rnd(0, 1);
+
+	int32_t sh = pw ? 1 : (int32_t)rnd(1, 2), sw = pw ? 1 : (int32_t)rnd(1, 2);
+	int32_t pt = pw ? 0 : (int32_t)rnd(0, kh / 2 + 1), pl = pw ? 0 : (int32_t)rnd(0, kw / 2);
+	int32_t pb = pw ? 0 : (int32_t)rnd(0, kh / 2), pr = pw ? 0 : (int32_t)rnd(0, kw / 2 + 1);
+	/* The residual has the output's shape (graph/ops/conv2d.c's rule). */
+	uint32_t rd[4] = {N, M, (H + pt + pb - dh * (kh - 1) - 1) / sh + 1,
+			  (W + pl + pr - dw * (kw - 1) - 1) / sw + 1};
+
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", prec, 4, xd);
+	uint32_t r = res ? rfx_builder_input(&b, "r", prec, 4, rd) : 0;
+	uint32_t w = random_const(&b, "w", prec, 4, wd);
+	uint32_t bias = random_const(&b, "b", RFX_DTYPE_F32, 1, bd);
+	uint32_t y = rfx_builder_tensor(&b, "y", prec, 0, NULL);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
+					 (uint32_t[]){x, w, bias, r}, res ? 4 : 3, y);
+	ck_assert_ptr_nonnull(l);
+	l->precision = prec;
+	l->i[RFX_CONV_STRIDE_H] = sh;
+	l->i[RFX_CONV_STRIDE_W] = sw;
+	l->i[RFX_CONV_PAD_T] = pt;
+	l->i[RFX_CONV_PAD_L] = pl;
+	l->i[RFX_CONV_PAD_B] = pb;
+	l->i[RFX_CONV_PAD_R] = pr;
+	l->i[RFX_CONV_DIL_H] = (int32_t)dh;
+	l->i[RFX_CONV_DIL_W] = (int32_t)dw;
+	l->i[RFX_CONV_GROUP] = (int32_t)group;
+	random_act(l, RFX_CONV_ACT);
+	snprintf(what, sizeof(what),
+		 "%s %s N%u C%u %ux%u M%u k%ux%u s%dx%d d%ux%u g%u act %d res %d",
+		 conv_variant[kind], rfx_dtype_name(prec), N, C, H, W, M, kh, kw,
+		 sh, sw, dh, dw, group, l->i[RFX_CONV_ACT], res);
+	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
+	rfx_builder_output(&b, y);
+	char err[256];
+	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
+		      "%s: builder: %s", what, err);
+	check_graph(&g, conv_variant[kind], 0, what);
+}
+
+static void fc_case(rfx_dtype prec)
+{
+	rfx_builder b;
+	rfx_graph g;
+	char what[96];
+	uint32_t K = rnd(1, 70), Nout = rnd(1, 45), rows = rnd(1, 3);
+	uint32_t xd[2] = {rows, K}, wd[2] = {Nout, K}, bd[1] = {Nout};
+
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", prec, 2, xd);
+	uint32_t w = random_const(&b, "w", prec, 2, wd);
+	uint32_t bias = random_const(&b, "b", RFX_DTYPE_F32, 1, bd);
+	uint32_t y = rfx_builder_tensor(&b, "y", prec, 0, NULL);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_FC, "fc",
+					 (uint32_t[]){x, w, bias}, 3, y);
+	l->precision = prec;
+	random_act(l, RFX_FC_ACT);
+	snprintf(what, sizeof(what), "fc_tb %s rows %u K%u N%u act %d",
+		 rfx_dtype_name(prec), rows, K, Nout, l->i[RFX_FC_ACT]);
+	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
+	rfx_builder_output(&b, y);
+	char err[256];
+	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
+		      "%s: builder: %s", what, err);
+	check_graph(&g, "fc_tb", 0, what);
+}
+
+static void conv_kind_test(enum conv_kind kind)
+{
+	for (int prec = 0; prec < 2; prec++) {
+		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
+		set_precision(p);
+		for (int i = 0; i < 3; i++)
+			conv_case(kind, p);
+	}
+}
+
+START_TEST(test_gemm4) { conv_kind_test(GEMM4); }
+END_TEST
+START_TEST(test_gemm) { conv_kind_test(GEMM); }
+END_TEST
+START_TEST(test_direct) { conv_kind_test(DIRECT); }
+END_TEST
+START_TEST(test_first) { conv_kind_test(FIRST); }
+END_TEST
+START_TEST(test_depthwise) { conv_kind_test(DEPTHWISE); }
+END_TEST
+
+START_TEST(test_fc)
+{
+	for (int prec = 0; prec < 2; prec++) {
+		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
+		set_precision(p);
+		for (int i = 0; i < 3; i++)
+			fc_case(p);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vk_variants");
+	struct { const char *name; const TTest *test; } cases[] = {
+		{"conv_gemm4_tb", test_gemm4},
+		{"conv_gemm_tb", test_gemm},
+		{"conv_direct_tb", test_direct},
+		{"conv_direct_tb_first_layer", test_first},
+		{"conv_dw_tb", test_depthwise},
+		{"fc_tb", test_fc},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].test);
+		tcase_set_timeout(tc, 300);
+		suite_add_tcase(s, tc);
+	}
+	return run_suite(s);
+}
