@@ -135,6 +135,7 @@ typedef struct bench {
 	uint64_t profile_whole_ns;   /* mean GPU time of the production runs */
 	uint32_t profile_whole_runs; /* how many of them had a GPU time */
 	uint64_t profile_total_p50_ns, profile_whole_p50_ns; /* medians */
+	double profile_pair_ratio_p50; /* median of run sum / adjacent whole */
 	uint64_t *profile_run_total_ns; /* per run (profile_runs_done) */
 	uint64_t *profile_run_whole_ns; /* BENCH_NONE: no GPU time */
 	char profile_note[160];      /* why there is none */

@@ -356,6 +356,7 @@ static void write_layers(bench_json *j, const bench *b)
 		bench_json_f64(j, "sum_over_whole", (double)sum / (double)whole);
 	else
 		bench_json_null(j, "sum_over_whole");
+	bench_json_f64(j, "pair_ratio_p50", b->profile_pair_ratio_p50);
 	bench_json_u64_or_null(j, "run_sum_p50_ns", b->profile_total_p50_ns);
 	bench_json_u64_or_null(j, "whole_command_buffer_interleaved_p50_ns",
 			       b->profile_whole_p50_ns);

@@ -330,6 +330,9 @@ static void report_layers(const bench *b, FILE *f)
 			"(%.3f ms,\n  mean of %u runs interleaved with the profiling ones)",
 			100.0 * (double)sum / (double)whole, ms(whole),
 			b->profile_whole_runs);
+	if (!isnan(b->profile_pair_ratio_p50))
+		fprintf(f, "; run by run, the median pair gives %.1f%%",
+			100.0 * b->profile_pair_ratio_p50);
 	fprintf(f, "\n  %4s %10s %10s %6s %-18s %-18s %-5s %9s %8s  %s\n", "#",
 		"mean(ms)", "min(ms)", "%", "op", "output", "prec", "G(FL)OP/s",
 		"GB/s", "layer");

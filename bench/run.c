@@ -10,6 +10,7 @@
  * query readback is never inside a measured frame.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -470,6 +471,29 @@ static uint64_t mean_u64(const uint64_t *v, uint32_t n, uint32_t *used)
 	return k ? (sum + k / 2) / k : BENCH_NONE;
 }
 
+/* The median over runs of profiled sum / production time of the same pair:
+ * a pair shares the load of its moment, and the median ignores the pairs a
+ * preemption hit. NAN when no pair has both. */
+static double pair_ratio_median(const uint64_t *sum, const uint64_t *whole,
+                                uint32_t n)
+{
+	double *r = malloc((n ? n : 1) * sizeof(*r));
+	double m = NAN;
+	size_t k = 0;
+
+	if (!r)
+		return NAN;
+	for (uint32_t i = 0; i < n; i++)
+		if (whole[i] != BENCH_NONE && whole[i] > 0)
+			r[k++] = (double)sum[i] / (double)whole[i];
+	if (k) {
+		rfx_bench_sort(r, k);
+		m = rfx_bench_percentile(r, k, 0.5);
+	}
+	free(r);
+	return m;
+}
+
 /* Median; sorts v. The upper median for even n (an observed value). */
 static uint64_t median_u64(uint64_t *v, uint32_t n)
 {
@@ -546,6 +570,7 @@ int bench_profile(bench *b)
 	/* Per run, in run order (the medians below sort copies). */
 	memcpy(b->profile_run_total_ns, totals, runs * sizeof(*totals));
 	memcpy(b->profile_run_whole_ns, whole, runs * sizeof(*whole));
+	b->profile_pair_ratio_p50 = pair_ratio_median(totals, whole, runs);
 	b->profile_total_p50_ns = median_u64(totals, runs);
 	b->profile_whole_p50_ns = median_u64(whole, runs);
 	b->profile_runs_done = runs;

@@ -20,8 +20,11 @@ checks what a user relies on:
 * a short periodic run with the validation layer on: no validation message;
 * the CPU backend: no GPU figures, said so.
 
-The 10% check compares means over paired runs (each profiling run next to a
-production run, so both see the same load). lavapipe runs single-threaded
+The 10% check takes each profiling run with the production run next to it
+(both see the load of that moment) and requires the median pair's ratio
+of per-layer sum to whole command buffer time to be within 10%; the ratio
+of the means over all pairs, which a few preempted runs can move, has to
+be within 25%. lavapipe runs single-threaded
 here (LP_NUM_THREADS=0): on a shared 2-core machine a dispatch split over
 threads waits for the last one to be scheduled, which spreads single run
 times by +-50% and makes the comparison a test of the scheduler.
@@ -30,8 +33,10 @@ times by +-50% and makes the comparison a test of the scheduler.
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 import zlib
 from fractions import Fraction
@@ -152,7 +157,7 @@ PER_LAYER = {
     'profile_runs': NUM, 'sum_ns': NUM, 'profile_total_ns': NUM, 'statistic': STR,
     'whole_command_buffer_interleaved_mean_ns': NUM,
     'whole_command_buffer_runs': NUM, 'steady_state_gpu_p50_ns': NUM,
-    'sum_over_whole': NUM, 'run_sum_p50_ns': NUM,
+    'sum_over_whole': NUM, 'pair_ratio_p50': NUM, 'run_sum_p50_ns': NUM,
     'whole_command_buffer_interleaved_p50_ns': NUM, 'run_sum_ns': LIST,
     'run_whole_ns': LIST, 'layers': LIST}
 LAYER = {'index': NUM, 'name': STR, 'op': STR, 'input_shape': LIST,
@@ -202,14 +207,19 @@ def check_summary(s, values, where):
 
 
 def main():
-    bench, make_model, work = sys.argv[1:4]
-    os.makedirs(work, exist_ok=True)
+    bench, make_model, base = sys.argv[1:4]
+    os.makedirs(base, exist_ok=True)
+    # A directory of its own: two runs of the suite may overlap.
+    work = tempfile.mkdtemp(prefix='run-', dir=base)
     model = os.path.join(work, 'bench_model.rfx')
     out_json = os.path.join(work, 'bench.json')
     out_svg = os.path.join(work, 'bench.svg')
     env = {'LP_NUM_THREADS': '0', 'RFX_VALIDATION': '0'}
 
-    run([make_model, model])
+    # Big enough that a run lasts tens of milliseconds on lavapipe: on runs
+    # of a few milliseconds one preemption or the profiling buffer's
+    # per-dispatch barrier and timestamp can move the 10% check.
+    run([make_model, model, '--size', '96', '--width', '24'])
 
     # Command line.
     p = run([bench, '--help'], env)
@@ -289,11 +299,18 @@ def main():
     whole = [w for w in pl['run_whole_ns'] if w is not None]
     check(len(pl['run_sum_ns']) == runs and len(whole) == runs, 'profile runs')
     ratio = pl['sum_over_whole']
-    print('per-layer sum / whole command buffer: %.3f (%.3f / %.3f ms, %d pairs)' %
-          (ratio, pl['sum_ns'] / 1e6, pl['whole_command_buffer_interleaved_mean_ns'] / 1e6,
-           runs))
-    check(0.9 <= ratio <= 1.1, 'per-layer GPU times sum within 10%% of the whole '
-          'command buffer: ratio %.3f' % ratio)
+    pairs = sorted(s / w for s, w in zip(pl['run_sum_ns'], pl['run_whole_ns']))
+    pair = percentile(pairs, 0.5)
+    print('per-layer sum / whole command buffer: median pair %.3f, means %.3f '
+          '(%.3f / %.3f ms), %d pairs' %
+          (pair, ratio, pl['sum_ns'] / 1e6,
+           pl['whole_command_buffer_interleaved_mean_ns'] / 1e6, runs))
+    check(near(pl['pair_ratio_p50'], pair, 1e-9), 'pair_ratio_p50 from the runs')
+    check(0.9 <= pair <= 1.1, 'per-layer GPU times sum within 10%% of the whole '
+          'command buffer (median pair): %.3f' % pair)
+    # The means carry every preemption of 40 pairs: only a coarse bound.
+    check(0.75 <= ratio <= 1.25, 'mean per-layer sum within 25%% of the mean '
+          'whole command buffer: %.3f' % ratio)
     check(near(sum(layer['percent'] for layer in pl['layers']), 100.0, 1e-6),
           'percentages add up')
     check(times == sorted(times, reverse=True), 'layers sorted by time')
@@ -341,8 +358,10 @@ def main():
     check('unavailable' in d['per_layer'], 'CPU: per-layer says why not')
 
     if FAILS:
-        print('%d checks failed' % len(FAILS), file=sys.stderr)
+        print('%d checks failed; files kept in %s' % (len(FAILS), work),
+              file=sys.stderr)
         return 1
+    shutil.rmtree(work, ignore_errors=True)
     print('all checks passed')
     return 0
 
