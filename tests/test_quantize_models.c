@@ -71,6 +71,10 @@ static void convert(const char *rel, const rfx_convert_options *opt,
  * and the two differ only where a value lies within rounding error of a
  * half step, moving a code by one.
  *
+ * qlinear.onnx is the same network as QLinearConv/QLinearMatMul ops (the
+ * bonus): the integers ONNX defines for them, computed in float64 with
+ * one rounding, are exactly reflex's.
+ *
  * qdq_gap.onnx gives the global average pool an output grid of its own.
  * There the int8 rule of graph/quant.h rounds the mean to the input's grid
  * before requantizing to the output's (two roundings where ONNX has one),
@@ -79,11 +83,17 @@ static void convert(const char *rel, const rfx_convert_options *opt,
  */
 static const struct {
 	const char *model, *expected;
-	float steps;       /* tolerance, in output steps */
-	uint32_t min_exact; /* of 20 outputs, at least this many equal */
+	const char *w1, *c2; /* first weights, second conv's output */
+	uint32_t i8;         /* int8 layers besides the QUANTIZE */
+	float steps;         /* tolerance, in output steps */
+	uint32_t min_exact;  /* of 20 outputs, at least this many equal */
 } qdq_cases[] = {
-	{"qdq/qdq.onnx", "qdq/qdq.out.npy", 1, 16},
-	{"qdq/qdq_gap.onnx", "qdq/qdq_gap.out.npy", 2, 9},
+	/* conv1, conv2, pool, flatten, fc */
+	{"qdq/qdq.onnx", "qdq/qdq.out.npy", "w1", "c2", 5, 1, 16},
+	{"qdq/qdq_gap.onnx", "qdq/qdq_gap.out.npy", "w1", "c2", 5, 2, 9},
+	/* conv1, conv2, flatten, fc */
+	{"qdq/qlinear.onnx", "qdq/qlinear.out.npy", "conv1.weight", "c", 4, 1,
+	 16},
 };
 
 START_TEST(test_qdq)
@@ -99,15 +109,15 @@ START_TEST(test_qdq)
 	for (uint32_t k = 0; k < g.n_layers; k++)
 		i8 += g.layers[k].precision == RFX_DTYPE_I8 &&
 		      g.layers[k].op != RFX_OP_QUANTIZE;
-	ck_assert_uint_eq(i8, 5); /* conv1, conv2, pool, flatten, fc */
+	ck_assert_uint_eq(i8, qdq_cases[_i].i8);
 	ck_assert_uint_eq(tq_count_op(&g, RFX_OP_QUANTIZE), 1);
 	ck_assert_uint_eq(tq_count_op(&g, RFX_OP_DEQUANTIZE), 1);
 	const rfx_tensor *xq = &g.tensors[tq_tensor(&g, "x:q")];
 	ck_assert(xq->scale == (float)(2.4 / 255) && xq->zero_point == 0);
-	const rfx_tensor *c2 = &g.tensors[tq_tensor(&g, "c2")];
+	const rfx_tensor *c2 = &g.tensors[tq_tensor(&g, qdq_cases[_i].c2)];
 	ck_assert_int_eq(c2->zero_point, 5);
 	read_npy("qdq/qdq.w1.npy", &w1);
-	const rfx_tensor *w = &g.tensors[tq_tensor(&g, "w1")];
+	const rfx_tensor *w = &g.tensors[tq_tensor(&g, qdq_cases[_i].w1)];
 	ck_assert_int_eq(w->dtype, RFX_DTYPE_I8);
 	ck_assert_uint_eq(w1.count, rfx_tensor_elements(w));
 	for (uint64_t e = 0; e < w1.count; e++)
@@ -446,6 +456,7 @@ static const char *const vk_models[][2] = {
 	{"convert/conv_bn.onnx", "convert/conv_bn.in.npy"},
 	{"convert/mobile_op17.onnx", "convert/mobile_op17.in.npy"},
 	{"qdq/qdq.onnx", NULL},
+	{"qdq/qlinear.onnx", NULL},
 };
 
 START_TEST(test_vulkan_equals_cpu)

@@ -28,7 +28,17 @@ a calibrating quantizer would pick them; weights are symmetric int8
 (scale = max|w| / 127), biases int32 at x_scale * w_scale, as ONNX
 Runtime's QDQ quantizer writes them.
 
-qdq.in.npy (both models) holds 4 inputs [4, 3, 10, 10] (uniform in [-1.3, 1.3], a little
+qlinear.onnx is the same network in ONNX's other quantized form, the
+QOperator ops: QuantizeLinear (uint8) -> QLinearConv (per-channel int8
+weights, int32 bias, uint8 output with zero point 0, which clips like a
+ReLU) -> QLinearConv (stride 2, int8 output) -> Flatten -> QLinearMatMul
+(int8 weights [200, 5], one scale per column) -> DequantizeLinear -> y.
+Its simulation follows ONNX's definition of those ops: exact integer sums
+of (x - zero point) (w - zero point) plus the bias, times
+x_scale * w_scale / y_scale in float64, rounded half to even, plus the
+output zero point, saturated.
+
+qdq.in.npy (all models) holds 4 inputs [4, 3, 10, 10] (uniform in [-1.3, 1.3], a little
 beyond the input's quantized range, so saturation is exercised);
 NAME.out.npy the 4 outputs [4, 5] of the simulation: every QuantizeLinear
 rounds x / scale computed in float32 half to even and saturates, every
@@ -126,11 +136,86 @@ def main():
 	xs = rng.uniform(-1.3, 1.3, (4, 3, 10, 10)).astype(np.float32)
 	np.save(os.path.join(OUT, 'qdq.in.npy'), xs)
 	np.save(os.path.join(OUT, 'qdq.w1.npy'), w1q.astype(np.float32))
+	qlinear(rng, w1q, sw1, b1q, w2q, sw2, b2q, s0, z0, s1, s2, z2, xs)
 	for name, s3, z3 in [('qdq', s2, z2), ('qdq_gap', s3g, z3g)]:
 		sb3 = np.float32(s3 * sw3)
 		b3q = np.rint(b3 / sb3).astype(np.int32)
 		model(name, s0, z0, s1, z1, s2, z2, s3, z3, s4, z4, w1q, sw1,
 		      sb1, b1q, w2q, sw2, sb2, b2q, w3q, sw3, sb3, b3q, xs)
+
+
+def qlinear(rng, w1q, sw1, b1q, w2q, sw2, b2q, s0, z0, s1, s2, z2, xs):
+	w3 = rng.normal(0, 0.1, (200, 5)).astype(np.float32)  # MatMul [K, N]
+	sw3 = (np.abs(w3).max(axis=0) / 127.0).astype(np.float32)
+	w3q = np.clip(np.rint(w3 / sw3), -127, 127).astype(np.int8)
+
+	def qconv(xq, xs_, xz, wq, ws, b, ys, yz, lo, hi, stride):
+		acc = conv(xq.astype(np.float64) - xz, wq.astype(np.float64), b,
+		           stride, 1)
+		m = (np.float64(xs_) * np.asarray(ws, np.float64) /
+		     np.float64(ys)).reshape(1, -1, 1, 1)
+		return np.clip(np.rint(acc * m) + yz, lo, hi)
+
+	def run(x):
+		xq = q(x, s0, z0, 0, 255)
+		h = qconv(xq, s0, z0, w1q, sw1, b1q, s1, 0, 0, 255, 1)
+		c = qconv(h, s1, 0, w2q, np.full(8, sw2), b2q, s2, z2, -128, 127,
+		          2)
+		f = c.reshape(len(x), -1)
+		acc = (f - z2) @ w3q.astype(np.float64)
+		return acc, f
+
+	# Output grid from the float range of the last layer on the inputs.
+	acc, _ = run(xs)
+	real = acc * (np.float64(s2) * sw3)
+	s4, z4 = act_params(real.min(), real.max(), True)
+	gq = np.clip(np.rint(acc * (np.float64(s2) * sw3 / np.float64(s4))) +
+	             z4, 0, 255)
+	y = dq(gq, s4, z4)
+
+	inits, nodes = [], []
+
+	def init(name, arr, dt=None):
+		inits.append(numpy_helper.from_array(np.asarray(arr, dtype=dt),
+		                                     name))
+		return name
+
+	init('s0', np.float32(s0)); init('z0', z0, np.uint8)
+	init('s1', np.float32(s1)); init('z1', 0, np.uint8)
+	init('s2', np.float32(s2)); init('z2', z2, np.int8)
+	init('s4', np.float32(s4)); init('z4', z4, np.uint8)
+	init('w1', w1q); init('w1_s', sw1); init('w1_z', np.zeros(8, np.int8))
+	init('b1', b1q)
+	init('w2', w2q); init('w2_s', np.float32(sw2)); init('w2_z', 0, np.int8)
+	init('b2', b2q)
+	init('w3', w3q); init('w3_s', sw3); init('w3_z', np.zeros(5, np.int8))
+	nodes.append(helper.make_node('QuantizeLinear', ['x', 's0', 'z0'],
+	             ['xq'], name='quant'))
+	nodes.append(helper.make_node('QLinearConv',
+	             ['xq', 's0', 'z0', 'w1', 'w1_s', 'w1_z', 's1', 'z1', 'b1'],
+	             ['h'], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name='conv1'))
+	nodes.append(helper.make_node('QLinearConv',
+	             ['h', 's1', 'z1', 'w2', 'w2_s', 'w2_z', 's2', 'z2', 'b2'],
+	             ['c'], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+	             strides=[2, 2], name='conv2'))
+	nodes.append(helper.make_node('Flatten', ['c'], ['f'], name='flatten'))
+	nodes.append(helper.make_node('QLinearMatMul',
+	             ['f', 's2', 'z2', 'w3', 'w3_s', 'w3_z', 's4', 'z4'], ['g'],
+	             name='fc'))
+	nodes.append(helper.make_node('DequantizeLinear', ['g', 's4', 'z4'],
+	             ['y'], name='dequant'))
+	graph = helper.make_graph(
+		nodes, 'qlinear',
+		[helper.make_tensor_value_info('x', TensorProto.FLOAT,
+		                               [1, 3, 10, 10])],
+		[helper.make_tensor_value_info('y', TensorProto.FLOAT, [1, 5])],
+		inits)
+	m = helper.make_model(graph, opset_imports=[
+		helper.make_opsetid('', 13)], producer_name='gen_qdq.py')
+	onnx.checker.check_model(m)
+	onnx.save(m, os.path.join(OUT, 'qlinear.onnx'))
+	np.save(os.path.join(OUT, 'qlinear.out.npy'), y.astype(np.float32))
+	print('qlinear output scale', s4, 'outputs', y)
 
 
 def model(name, s0, z0, s1, z1, s2, z2, s3, z3, s4, z4, w1q, sw1, sb1,

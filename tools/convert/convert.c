@@ -305,10 +305,11 @@ rfx_status rfx_convert_onnx(const void *onnx, size_t size,
 	/* A model quantized with Q/DQ pairs: float graph + its scales. */
 	if ((st = rfx_qdq_import(&g, &qdq)))
 		goto fail;
-	if (qdq.pairs_removed || qdq.consts_folded)
-		say(opt, "qdq: %u QuantizeLinear/DequantizeLinear pairs and %u "
-		    "quantized constants read%s", qdq.pairs_removed,
-		    qdq.consts_folded, opt->precision == RFX_DTYPE_I8 ? ""
+	if (qdq.pairs_removed || qdq.consts_folded || qdq.qlinear)
+		say(opt, "qdq: %u QuantizeLinear/DequantizeLinear pairs, %u "
+		    "quantized constants, %u QLinear ops read%s",
+		    qdq.pairs_removed, qdq.consts_folded, qdq.qlinear,
+		    opt->precision == RFX_DTYPE_I8 ? ""
 		    : " (their scales are used only with --precision int8)");
 	/* int8 starts from the fp32 graph (int8.h). */
 	if ((st = simplify(&g, opt, &s)) ||

@@ -96,20 +96,23 @@ static int is_const(const rfx_ir_graph *g, int32_t v)
 	return v >= 0 && g->values[v].t.data != NULL;
 }
 
-/* Node k's scale (input 1) and zero point (input 2, optional), checked
- * against x's shape. */
-static rfx_status read_qp(rfx_ir_graph *g, uint32_t k, struct qp *q)
+/* Node k's scale (input si) and zero point (input zi, optional) of the
+ * tensor at input xi, checked against its shape. axis: the quantized axis
+ * of a vector of scales, or -1 for the node's "axis" attribute. */
+static rfx_status read_qp_at(rfx_ir_graph *g, uint32_t k, uint32_t xi,
+                             uint32_t si, uint32_t zi, int32_t axis,
+                             struct qp *q)
 {
 	const rfx_ir_node *n = &g->nodes[k];
-	int32_t sv = n->n_in > 1 ? n->in[1] : -1;
-	int32_t zv = n->n_in > 2 ? n->in[2] : -1;
+	int32_t sv = n->n_in > si ? n->in[si] : -1;
+	int32_t zv = n->n_in > zi ? n->in[zi] : -1;
 	uint64_t cnt, zc;
 
 	memset(q, 0, sizeof(*q));
-	if (n->n_in < 2 || n->in[0] < 0 || n->n_out < 1 || n->out[0] < 0)
+	if (n->n_in <= si || n->in[xi] < 0 || n->n_out < 1 || n->out[0] < 0)
 		return rfx_ir_node_fail(g, k, RFX_E_FORMAT,
 					"needs an input, a scale and an output");
-	const rfx_ir_value *x = &g->values[n->in[0]];
+	const rfx_ir_value *x = &g->values[n->in[xi]];
 	if (!is_const(g, sv) || g->values[sv].t.type != RFX_IR_FLOAT ||
 	    g->values[sv].t.rank > 1 ||
 	    rfx_ir_tensor_count(&g->values[sv].t, &cnt) || cnt < 1)
@@ -134,26 +137,30 @@ static rfx_status read_qp(rfx_ir_graph *g, uint32_t k, struct qp *q)
 		q->type = z->onnx_type;
 		q->zv = z->t.data;
 		q->z[0] = q->zv[0];
-	} else if (is_op(n, "DequantizeLinear") && x->t.data) {
+	} else if (!is_op(n, "QuantizeLinear") && x->t.data) {
 		q->type = x->onnx_type;
 	}
 	if (q->type != T_UINT8 && q->type != T_INT8 && q->type != T_INT32)
 		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
 					"quantized type %d (reflex reads int8, "
 					"uint8 and int32)", q->type);
-	q->axis = (int32_t)rfx_ir_attr_int(n, "axis", 1);
+	q->axis = axis >= 0 ? axis : (int32_t)rfx_ir_attr_int(n, "axis", 1);
 	if (q->n > 1) {
 		int32_t r = (int32_t)x->t.rank;
 		if (q->axis < 0)
 			q->axis += r;
 		if (q->axis < 0 || q->axis >= r || x->t.dims[q->axis] != q->n)
 			return rfx_ir_node_fail(g, k, RFX_E_FORMAT,
-						"%u scales along axis %lld of a "
+						"%u scales along axis %d of a "
 						"rank-%d tensor", q->n,
-						(long long)rfx_ir_attr_int(n,
-							"axis", 1), r);
+						(int)q->axis, r);
 	}
 	return RFX_OK;
+}
+
+static rfx_status read_qp(rfx_ir_graph *g, uint32_t k, struct qp *q)
+{
+	return read_qp_at(g, k, 0, 1, 2, -1, q);
 }
 
 static int same_qp(const struct qp *a, const struct qp *b)
@@ -255,11 +262,34 @@ static rfx_status set_const(rfx_ir_graph *g, int32_t v,
 	return RFX_OK;
 }
 
+/* (x - zero_point) * scale of integer constant x, as ONNX computes it (in
+ * float), into a new array. */
+static rfx_status dequant_const(rfx_ir_graph *g, uint32_t k,
+                                const struct qp *q, const rfx_ir_tensor *x,
+                                float **out)
+{
+	uint64_t n;
+
+	*out = NULL;
+	if (x->type != RFX_IR_INT || !x->data || rfx_ir_tensor_count(x, &n))
+		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
+					"dequantizes a non-integer constant");
+	float *d = malloc((size_t)(n ? n : 1) * sizeof(*d));
+	if (!d)
+		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
+	for (uint64_t e = 0; e < n; e++) {
+		uint32_t c = channel_of(q, x, e);
+		int64_t z = q->zv ? q->zv[c] : 0;
+		d[e] = (float)(((const int64_t *)x->data)[e] - z) * q->s[c];
+	}
+	*out = d;
+	return RFX_OK;
+}
+
 /* DequantizeLinear of a constant: the float constant. */
 static rfx_status fold_dq(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t)
 {
 	struct qp q;
-	uint64_t n;
 	rfx_status st;
 
 	if ((st = read_qp(g, k, &q)))
@@ -267,18 +297,9 @@ static rfx_status fold_dq(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t)
 	const rfx_ir_node *nd = &g->nodes[k];
 	const rfx_ir_tensor *x = &g->values[nd->in[0]].t;
 	int32_t y = nd->out[0];
-	if (x->type != RFX_IR_INT || rfx_ir_tensor_count(x, &n))
-		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
-					"dequantizes a non-integer constant");
-	float *d = malloc((size_t)(n ? n : 1) * sizeof(*d));
-	if (!d)
-		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
-	for (uint64_t e = 0; e < n; e++) {
-		uint32_t c = channel_of(&q, x, e);
-		int64_t z = q.zv ? q.zv[c] : 0;
-		/* ONNX: (x - zero_point) * scale, in float. */
-		d[e] = (float)(((const int64_t *)x->data)[e] - z) * q.s[c];
-	}
+	float *d;
+	if ((st = dequant_const(g, k, &q, x, &d)))
+		return st;
 	rfx_ir_tensor like = *x;
 	if ((st = record_weights(g, t, g->values[y].name, &q, d, x))) {
 		free(d);
@@ -290,10 +311,11 @@ static rfx_status fold_dq(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t)
 	return RFX_OK;
 }
 
-/* The readers of value v among live nodes; -1 if any is not a
- * DequantizeLinear reading v as its input 0 with parameters equal to q. */
+/* The readers of value v among live nodes; -1 if any is neither a
+ * DequantizeLinear reading v as its input 0 with parameters equal to q
+ * nor a node converted from QLinearConv/QLinearMatMul (`converted`). */
 static int32_t dq_readers(rfx_ir_graph *g, int32_t v, const struct qp *q,
-                          uint32_t *count)
+                          const uint8_t *converted, uint32_t *count)
 {
 	*count = 0;
 	for (uint32_t k = 0; k < g->n_nodes; k++) {
@@ -305,6 +327,10 @@ static int32_t dq_readers(rfx_ir_graph *g, int32_t v, const struct qp *q,
 			reads |= n->in[j] == v;
 		if (!reads)
 			continue;
+		if (converted && converted[k]) {
+			(*count)++;
+			continue;
+		}
 		struct qp dq;
 		if (!is_op(n, "DequantizeLinear") || n->in[0] != v ||
 		    (n->n_in > 1 && n->in[1] == v) ||
@@ -350,8 +376,10 @@ static rfx_status record_act(rfx_ir_graph *g, rfx_qdq_table *t,
 	return RFX_OK;
 }
 
-/* QuantizeLinear k whose output only DequantizeLinear nodes read. */
-static rfx_status fold_pair(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t)
+/* QuantizeLinear k whose output only DequantizeLinear nodes (or converted
+ * QLinear nodes) read. */
+static rfx_status fold_pair(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t,
+                            const uint8_t *converted)
 {
 	struct qp q;
 	uint32_t readers;
@@ -361,7 +389,7 @@ static rfx_status fold_pair(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t)
 		return st;
 	int32_t x = g->nodes[k].in[0], y = g->nodes[k].out[0];
 	if (q.type == T_INT32 || g->values[y].is_output ||
-	    dq_readers(g, y, &q, &readers) < 0 || readers == 0)
+	    dq_readers(g, y, &q, converted, &readers) < 0 || readers == 0)
 		return RFX_OK; /* not a pair: translation will refuse it */
 	int64_t lo = q.type == T_UINT8 ? 0 : -128;
 	int64_t hi = q.type == T_UINT8 ? 255 : 127;
@@ -423,12 +451,161 @@ static rfx_status fold_pair(rfx_ir_graph *g, uint32_t k, rfx_qdq_table *t)
 				return st;
 		}
 		t->pairs_removed++;
+		if (readers) {
+			/* Converted QLinear nodes still read y: the
+			 * QuantizeLinear becomes an Identity, y takes x's
+			 * values (and grid). */
+			if ((st = record_act(g, t, g->values[y].name, &q)))
+				return st;
+			return make_identity(g, k, x);
+		}
 	}
 	rfx_ir_node_kill(&g->nodes[k]);
 	return RFX_OK;
 }
 
+/* A new float constant named after node k + suffix (data: ownership
+ * moves), shaped like `like`. */
+static rfx_status new_const(rfx_ir_graph *g, uint32_t k, const char *suffix,
+                            const rfx_ir_tensor *like, float *data,
+                            int32_t *v)
+{
+	const char *base = g->nodes[k].name && g->nodes[k].name[0]
+				   ? g->nodes[k].name : "qlinear";
+	size_t len = strlen(base) + strlen(suffix) + 1;
+	char *name = malloc(len);
+	rfx_ir_tensor t = *like;
+	rfx_status st;
+
+	if (!name) {
+		free(data);
+		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
+	}
+	snprintf(name, len, "%s%s", base, suffix);
+	t.type = RFX_IR_FLOAT;
+	t.data = data;
+	st = rfx_ir_const_add(g, name, &t, v);
+	free(name);
+	return st;
+}
+
+/*
+ * QLinearConv (x, xs, xz, w, ws, wz, ys, yz[, B]) or QLinearMatMul
+ * (a, as, az, b, bs, bz, ys, yz) k: a Conv / MatMul of the float values
+ * its integers stand for, with dequantized weights and a float bias
+ * B * xs * ws; x and y are recorded with their grids. Its integer input
+ * and output are from then on read as those float values (the
+ * QuantizeLinear before and DequantizeLinear after become Identity).
+ */
+static rfx_status fold_qlinear(rfx_ir_graph *g, uint32_t k, int matmul,
+                               rfx_qdq_table *t)
+{
+	struct qp qx, qw, qy;
+	int32_t wv, bv = -1;
+	float *wf = NULL;
+	rfx_status st;
+
+	if (g->nodes[k].n_in < 8)
+		return rfx_ir_node_fail(g, k, RFX_E_FORMAT, "needs 8 inputs");
+	if ((st = read_qp_at(g, k, 0, 1, 2, -1, &qx)) ||
+	    (st = read_qp_at(g, k, 3, 4, 5, matmul ? 1 : 0, &qw)) ||
+	    (st = read_qp_at(g, k, 0, 6, 7, -1, &qy)))
+		return st;
+	if (qx.n != 1 || qy.n != 1 || qx.type == T_INT32 || qy.type == T_INT32)
+		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
+					"per-axis or int32 activations");
+	int32_t w = g->nodes[k].in[3];
+	if (!is_const(g, w))
+		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
+					"weights that are not a constant");
+	rfx_ir_tensor wt = g->values[w].t;
+	if ((st = dequant_const(g, k, &qw, &wt, &wf)))
+		return st;
+	if ((st = new_const(g, k, matmul ? ".b" : ".weight", &wt, wf, &wv)) ||
+	    (st = record_weights(g, t, g->values[wv].name, &qw,
+				 g->values[wv].t.data, &wt)))
+		return st;
+	int32_t b = !matmul && g->nodes[k].n_in > 8 ? g->nodes[k].in[8] : -1;
+	if (b >= 0) {
+		const rfx_ir_tensor *bt = &g->values[b].t;
+		uint64_t n;
+		if (!is_const(g, b) || bt->type != RFX_IR_INT ||
+		    rfx_ir_tensor_count(bt, &n) || bt->rank != 1 ||
+		    wt.rank < 1 || (int64_t)n != wt.dims[0])
+			return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
+						"the bias must be a constant "
+						"int32 vector");
+		float *bf = malloc((size_t)(n ? n : 1) * sizeof(*bf));
+		if (!bf)
+			return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY,
+					   "out of memory");
+		for (uint64_t c = 0; c < n; c++)
+			bf[c] = (float)((double)((const int64_t *)bt->data)[c] *
+					qx.s[0] * qw.s[qw.n == 1 ? 0 : c]);
+		rfx_ir_tensor like = *bt;
+		if ((st = new_const(g, k, ".bias", &like, bf, &bv)))
+			return st;
+	}
+	char *op = rfx_ir_strdup(matmul ? "MatMul" : "Conv");
+	if (!op)
+		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
+	rfx_ir_node *n = &g->nodes[k];
+	free(n->op_type);
+	n->op_type = op;
+	int32_t in[3] = {n->in[0], wv, bv};
+	if ((st = rfx_ir_node_set_inputs(g, k, in, bv >= 0 ? 3 : 2)))
+		return st;
+	if ((st = record_act(g, t, g->values[in[0]].name, &qx)) ||
+	    (st = record_act(g, t, g->values[g->nodes[k].out[0]].name, &qy)))
+		return st;
+	t->qlinear++;
+	return RFX_OK;
+}
+
+/* DequantizeLinear k of a value a converted QLinear node computes (now
+ * its float values): an Identity, when its grid is the recorded one. */
+static rfx_status fold_dq_after(rfx_ir_graph *g, uint32_t k,
+                                const rfx_qdq_table *t,
+                                const uint8_t *converted)
+{
+	struct qp q;
+	int32_t x = g->nodes[k].in[0];
+	int32_t p = x >= 0 ? g->values[x].producer : -1;
+	const rfx_qdq_param *e = x >= 0 ? rfx_qdq_find(t, g->values[x].name)
+				       : NULL;
+
+	if (p < 0 || !converted[p] || !e || e->is_weight ||
+	    read_qp(g, k, &q) != RFX_OK || q.n != 1 || q.s[0] != e->scale ||
+	    (q.type == T_UINT8 ? q.z[0] - 128 : q.z[0]) != e->zero_point)
+		return RFX_OK;
+	return make_identity(g, k, x);
+}
+
+static rfx_status import_pairs(rfx_ir_graph *g, rfx_qdq_table *t,
+                               const uint8_t *converted);
+
 rfx_status rfx_qdq_import(rfx_ir_graph *g, rfx_qdq_table *t)
+{
+	uint8_t *converted = calloc(g->n_nodes + 1, 1);
+	rfx_status st = RFX_OK;
+
+	if (!converted)
+		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
+	for (uint32_t k = 0; k < g->n_nodes && st == RFX_OK; k++) {
+		int conv = is_op(&g->nodes[k], "QLinearConv");
+		if (conv || is_op(&g->nodes[k], "QLinearMatMul")) {
+			st = fold_qlinear(g, k, !conv, t);
+			converted[k] = 1;
+		}
+	}
+	if (st == RFX_OK)
+		st = import_pairs(g, t, converted);
+	free(converted);
+	return st;
+}
+
+static rfx_status import_pairs(rfx_ir_graph *g, rfx_qdq_table *t,
+                               const uint8_t *converted)
 {
 	rfx_status st;
 
@@ -439,7 +616,13 @@ rfx_status rfx_qdq_import(rfx_ir_graph *g, rfx_qdq_table *t)
 			return st;
 	for (uint32_t k = 0; k < g->n_nodes; k++)
 		if (is_op(&g->nodes[k], "QuantizeLinear") &&
-		    (st = fold_pair(g, k, t)))
+		    (st = fold_pair(g, k, t, converted)))
+			return st;
+	rfx_ir_count_uses(g); /* producers, for fold_dq_after */
+	for (uint32_t k = 0; k < g->n_nodes; k++)
+		if (is_op(&g->nodes[k], "DequantizeLinear") &&
+		    g->nodes[k].n_in >= 1 && !is_const(g, g->nodes[k].in[0]) &&
+		    (st = fold_dq_after(g, k, t, converted)))
 			return st;
 	/* Identity (the pairs turned into one, and the model's own) may pass
 	 * a graph output's name on to its producer (drop-identity): the

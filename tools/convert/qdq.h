@@ -23,10 +23,16 @@
  *    point. A uint8 pair (zero point z) is the int8 pair z - 128: the same
  *    real values on the same grid.
  *
- * Anything else (a QuantizeLinear whose integer output the graph uses, a
- * DequantizeLinear of an activation) is left alone and later refused by
- * translation as an unsupported op, with its name.
-
+ * QLinearConv and QLinearMatMul (ONNX's QOperator form) become a Conv /
+ * MatMul of the float values their integers stand for, with dequantized
+ * weights (recorded as above) and a float bias B * x_scale * w_scale; their
+ * input and output are recorded with their grids, and the QuantizeLinear
+ * feeding them and the DequantizeLinear reading them become Identity.
+ *
+ * Anything else (a QuantizeLinear whose integer output other ops use, a
+ * DequantizeLinear of an activation that is not one of the above) is left
+ * alone and later refused by translation as an unsupported op, with its
+ * name.
  */
 #ifndef RFX_CONVERT_QDQ_H
 #define RFX_CONVERT_QDQ_H
@@ -53,7 +59,7 @@ typedef struct rfx_qdq_table {
 	rfx_qdq_param *p;
 	uint32_t pairs_removed;   /* activation Q/DQ pairs */
 	uint32_t consts_folded;   /* DequantizeLinear of constants */
-	uint32_t qlinear;         /* QLinearConv / QLinearMatMul (none yet) */
+	uint32_t qlinear;         /* QLinearConv / QLinearMatMul converted */
 } rfx_qdq_table;
 
 void rfx_qdq_table_init(rfx_qdq_table *t);

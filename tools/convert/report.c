@@ -64,9 +64,10 @@ void rfx_quant_report_print(FILE *f, const rfx_quant_report *r)
 		fprintf(f, "  calibration: %u images, %s\n", r->calib_samples,
 			r->method);
 	if (r->qdq_params_used)
-		fprintf(f, "  the model's QDQ scales: %u tensors (%u pairs, %u "
-			"quantized constants)\n", r->qdq_params_used,
-			r->qdq_pairs, r->qdq_consts);
+		fprintf(f, "  the model's own scales: %u tensors (%u Q/DQ "
+			"pairs, %u quantized constants, %u QLinear ops)\n",
+			r->qdq_params_used, r->qdq_pairs, r->qdq_consts,
+			r->qdq_qlinear);
 	if (!r->eval_samples)
 		return;
 	fprintf(f, "  accuracy on %u %s images (int8 graph vs fp32, CPU "
@@ -113,8 +114,9 @@ void rfx_quant_report_json(FILE *f, const rfx_quant_report *r)
 		r->split);
 	json_str(f, r->method);
 	fprintf(f, ", \"images\": %u}, \"qdq\": {\"pairs\": %u, "
-		"\"constants\": %u, \"tensors\": %u}, ", r->calib_samples,
-		r->qdq_pairs, r->qdq_consts, r->qdq_params_used);
+		"\"constants\": %u, \"qlinear\": %u, \"tensors\": %u}, ",
+		r->calib_samples, r->qdq_pairs, r->qdq_consts, r->qdq_qlinear,
+		r->qdq_params_used);
 	fprintf(f, "\"accuracy\": {\"images\": %u, \"set\": \"%s\", "
 		"\"top1_agreement\": ", r->eval_samples,
 		!r->eval_samples ? "none"
