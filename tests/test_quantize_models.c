@@ -437,7 +437,8 @@ static float *run_backend(rfx_context *ctx, const void *bytes, size_t size,
 
 /*
  * The six architectures of tests/data/arch (and the small committed
- * models), calibrated on tests/data/calib, run on the Vulkan device and on
+ * models, a mixed-precision mobilenet_v2 and the QDQ/QLinear models),
+ * calibrated on tests/data/calib, run on the Vulkan device and on
  * the CPU reference: every output that an int8 layer computes (through
  * its DEQUANTIZE) is equal bit for bit (memcmp), as the int8 contract
  * requires. The int8 layers read what float islands (sigmoid, hard swish)
@@ -446,17 +447,22 @@ static float *run_backend(rfx_context *ctx, const void *bytes, size_t size,
  * transcendentals agree within a tolerance (1e-6 relative to the largest
  * value, a few ulp), not bit for bit.
  */
-static const char *const vk_models[][2] = {
-	{"arch/efficientnet_b0.onnx", "arch/efficientnet_b0.input.npy"},
-	{"arch/mobilenet_v2.onnx", "arch/mobilenet_v2.input.npy"},
-	{"arch/mobilenet_v3_small.onnx", "arch/mobilenet_v3_small.input.npy"},
-	{"arch/resnet18.onnx", "arch/resnet18.input.npy"},
-	{"arch/shufflenet_v2_x1_0.onnx", "arch/shufflenet_v2_x1_0.input.npy"},
-	{"arch/squeezenet1_1.onnx", "arch/squeezenet1_1.input.npy"},
-	{"convert/conv_bn.onnx", "convert/conv_bn.in.npy"},
-	{"convert/mobile_op17.onnx", "convert/mobile_op17.in.npy"},
-	{"qdq/qdq.onnx", NULL},
-	{"qdq/qlinear.onnx", NULL},
+static const struct {
+	const char *model, *input; /* input NULL: a QDQ model, no images */
+	double mixed_db;           /* > 0: --int8-min-sqnr */
+} vk_models[] = {
+	{"arch/efficientnet_b0.onnx", "arch/efficientnet_b0.input.npy", 0},
+	{"arch/mobilenet_v2.onnx", "arch/mobilenet_v2.input.npy", 0},
+	{"arch/mobilenet_v3_small.onnx", "arch/mobilenet_v3_small.input.npy", 0},
+	{"arch/resnet18.onnx", "arch/resnet18.input.npy", 0},
+	{"arch/shufflenet_v2_x1_0.onnx", "arch/shufflenet_v2_x1_0.input.npy", 0},
+	{"arch/squeezenet1_1.onnx", "arch/squeezenet1_1.input.npy", 0},
+	{"convert/conv_bn.onnx", "convert/conv_bn.in.npy", 0},
+	{"convert/mobile_op17.onnx", "convert/mobile_op17.in.npy", 0},
+	/* mixed: some layers fp16 between int8 ones */
+	{"arch/mobilenet_v2.onnx", "arch/mobilenet_v2.input.npy", 38},
+	{"qdq/qdq.onnx", NULL, 0},
+	{"qdq/qlinear.onnx", NULL, 0},
 };
 
 START_TEST(test_vulkan_equals_cpu)
@@ -470,18 +476,22 @@ START_TEST(test_vulkan_equals_cpu)
 	void *bytes = NULL;
 	size_t size = 0;
 	char err[512] = "";
-	int qdq = vk_models[_i][1] == NULL;
+	int qdq = vk_models[_i].input == NULL;
 
 	calib_options(&opt, &q, &l, &rep);
 	if (qdq) { /* its own scales */
 		opt.quant = NULL;
 		opt.report = NULL;
 	}
-	convert(vk_models[_i][0], &opt, &g);
+	q.mixed = vk_models[_i].mixed_db > 0;
+	q.min_sqnr = vk_models[_i].mixed_db;
+	convert(vk_models[_i].model, &opt, &g);
 	if (qdq) {
 		read_npy("qdq/qdq.in.npy", &in); /* the first of 4 */
 	} else {
-		read_npy(vk_models[_i][1], &in);
+		if (q.mixed)
+			ck_assert_uint_gt(rep.n_f16, 0);
+		read_npy(vk_models[_i].input, &in);
 		rfx_quant_report_finish(&rep);
 	}
 	ck_assert_int_eq(rfx_format_write(&g, &bytes, &size, err, sizeof(err)),
@@ -501,7 +511,7 @@ START_TEST(test_vulkan_equals_cpu)
 		if (p->op == RFX_OP_DEQUANTIZE) {
 			ck_assert_msg(memcmp(a + off, b + off, c * sizeof(float))
 				      == 0, "%s: output '%s': Vulkan and CPU "
-				      "int8 outputs differ", vk_models[_i][0],
+				      "int8 outputs differ", vk_models[_i].model,
 				      y->name);
 		} else {
 			float m = 0;
@@ -510,7 +520,7 @@ START_TEST(test_vulkan_equals_cpu)
 			for (uint64_t e = 0; e < c; e++)
 				ck_assert_msg(fabsf(a[off + e] - b[off + e]) <=
 					      1e-6f * m, "%s: output '%s'[%llu]: "
-					      "%g vs %g", vk_models[_i][0],
+					      "%g vs %g", vk_models[_i].model,
 					      y->name, (unsigned long long)e,
 					      a[off + e], b[off + e]);
 		}
