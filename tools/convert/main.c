@@ -49,11 +49,14 @@ static const char usage[] =
 	"      --golden             store a golden input/output pair computed by\n"
 	"                           the CPU reference from a seeded random input\n"
 	"      --json               print the summary as JSON on stdout\n"
-	"\n"
+	"  -q, --quiet              print nothing but errors\n"
+	"  -h, --help               this help\n"
+	"  -V, --version            the converter's version\n"	"\n"
 	"int8 (--precision int8): weights int8 symmetric per output channel,\n"
 	"bias int32, activations int8 per tensor (asymmetric), ranges from\n"
 	"calibration images run through the CPU reference in fp32; a model with\n"
-	"QuantizeLinear/DequantizeLinear pairs brings its own scales instead.\n"
+	"QuantizeLinear/DequantizeLinear pairs or QLinearConv/QLinearMatMul\n"
+	"brings its own scales instead.\n"
 	"      --calib DIR          calibration images (.jpg .jpeg .png .bmp),\n"
 	"                           preprocessed with the model's metadata\n"
 	"                           (--input-size, --color, --scale, --mean, --std)\n"
@@ -63,13 +66,12 @@ static const char usage[] =
 	"      --eval DIR           images for the accuracy report (default: the\n"
 	"                           calibration images)\n"
 	"      --eval-count N       use at most N of them\n"
-	"      --int8-min-sqnr DB   keep the int8 layers whose output SQNR against\n"
-	"                           fp32 is below DB in fp16 (mixed precision)\n"
-	"  The report (per-layer SQNR and cosine against fp32, top-1 agreement)\n"
-	"  is printed after the summary, and is in --json as \"int8\".\n"
-	"  -q, --quiet              print nothing but errors\n"
-	"  -h, --help               this help\n"
-	"  -V, --version            the converter's version\n";
+	"      --int8-min-sqnr DB   mixed precision: keep in fp16 the int8 layers\n"
+	"                           whose own SQNR (the layer alone, on exact\n"
+	"                           inputs) against fp32 is below DB\n"
+	"The report (per layer: SQNR and cosine against fp32 end to end, own\n"
+	"SQNR; top-1 agreement) is printed after the summary, and is in --json\n"
+	"as \"int8\".\n";
 
 struct args {
 	const char *input, *output, *labels_path, *color;
