@@ -34,12 +34,13 @@
  *    they write a graph output. Parameters that the arithmetic needs equal,
  *    or that gain nothing from a new scale, are copied from the input:
  *    RESHAPE, TRANSPOSE, PAD (required by quant.h), max pooling (its
- *    result is one of its inputs), average pooling (quant.h rounds the
- *    mean to the input's grid first: another grid would round twice). A CONCAT's output keeps its calibrated
- *    range, and each input that nothing else reads, produced by a
- *    requantizing I8 layer or quantized from float for the CONCAT alone,
- *    takes the CONCAT's parameters, so the CONCAT is a plain copy for it
- *    (no second rounding).
+ *    result is one of its inputs), average pooling unless the model's QDQ
+ *    scales say otherwise (quant.h rounds the mean to the input's grid
+ *    first: another grid would round twice). A CONCAT's output keeps its
+ *    calibrated range, and each input that nothing else reads, produced
+ *    by a requantizing I8 layer or quantized from float for the CONCAT
+ *    alone, takes the CONCAT's parameters, so the CONCAT is a plain copy
+ *    for it (no second rounding).
  *
  * 3. Build (rfx_quant_build): the graph through the builder. I8 CONV2D/FC
  *    weights become I8 constants, symmetric per output channel
