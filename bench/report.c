@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "vk/vk_session.h" /* the kernel variant each layer runs */
 
 double *bench_sorted_field(const bench *b, int field, size_t *count)
 {
@@ -355,10 +356,12 @@ static void report_layers(const bench *b, FILE *f)
 				 w.integer ? "i" : "");
 		if (t)
 			snprintf(gbs, sizeof(gbs), "%.2f", w.bytes / (double)t);
-		fprintf(f, "  %4u %10.4f %10.4f %6.2f %-18s %-18s %-5s %9s %8s  %s\n",
+		const char *variant = rfx_vk_session_layer_variant(b->session, order[r]);
+		fprintf(f, "  %4u %10.4f %10.4f %6.2f %-18s %-18s %-5s %9s %8s  %s%s%s%s\n",
 			order[r], ms(t), ms(b->layer_min_ns[order[r]]),
 			sum ? 100.0 * (double)t / (double)sum : 0.0, op, shape,
-			bench_precision_name(l->precision), gops, gbs, l->name);
+			bench_precision_name(l->precision), gops, gbs, l->name,
+			*variant ? " [" : "", variant, *variant ? "]" : "");
 	}
 	free(order);
 	fprintf(f, "  (G(FL)OP/s and GB/s at the mean time: 2 ops per MAC of conv/fc,\n"
