@@ -290,6 +290,7 @@ START_TEST(test_file_round_trip)
 	free(a);
 	free(b);
 	rfx_graph_finish(&back);
+	free(bytes); /* back borrowed them */
 	rfx_quant_report_finish(&rep);
 	rfx_image_list_finish(&l);
 	rfx_graph_finish(&g);
