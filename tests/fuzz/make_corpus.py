@@ -8,6 +8,7 @@ committed test ONNX models (fp32, fp16, with metadata, labels and a golden
 pair), the ONNX models themselves, tiny PNG/JPEG/BMP images and raw frames.
 Each target's first input byte selects options (see the fuzz_*.c headers).
 Regression inputs (crashes once found) live beside them as crash-*.
+(No .rfx extension: the repository ignores *.rfx.)
 """
 import io
 import os
@@ -49,9 +50,9 @@ def rfx_seeds(convert):
             with open(out, 'rb') as f:
                 data = f.read()
             # byte 0: bit 0 makes the target fix up file size and CRC
-            put('rfx', name + '.rfx', b'\x01' + data)
+            put('rfx', name, b'\x01' + data)
             if name == 'tiny_fp32':
-                put('rfx', name + '_as_is.rfx', b'\x00' + data)
+                put('rfx', name + '_as_is', b'\x00' + data)
     put('rfx', 'empty', b'')
     put('rfx', 'header_only', b'\x01RFX\x00\x01\x00\x00\x00' + bytes(216))
 
