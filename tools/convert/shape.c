@@ -296,11 +296,12 @@ rfx_status rfx_shape_slice(rfx_ir_graph *g, uint32_t k,
 		if (sp > 0) {
 			b = clamp64(b, 0, dim);
 			e = clamp64(e, 0, dim);
-			out->dims[a] = e > b ? (e - b + sp - 1) / sp : 0;
+			/* ceil((e - b) / sp) without overflow for a huge sp */
+			out->dims[a] = e > b ? (e - b - 1) / sp + 1 : 0;
 		} else {
 			b = clamp64(b, 0, dim - 1);
 			e = clamp64(e, -1, dim - 1);
-			out->dims[a] = b > e ? (b - e - sp - 1) / -sp : 0;
+			out->dims[a] = b > e ? (b - e - 1) / -sp + 1 : 0;
 		}
 		begin[a] = b;
 		step[a] = sp;
