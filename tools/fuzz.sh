@@ -25,7 +25,9 @@ mkdir -p "$build/fuzz-corpus/$target"
 cd "$build"
 # -rss_limit_mb: a valid input may ask for a lot; more than 2 GB is a bug.
 # -timeout: one input taking 10 s is a bug (a hang) as well.
-exec "./tests/fuzz/fuzz_$target" -max_total_time="$secs" -jobs="$jobs" \
-	-workers="$jobs" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+# -jobs forks workers that log to fuzz-N.log; one job runs in the foreground.
+par=
+[ "$jobs" -gt 1 ] && par="-jobs=$jobs -workers=$jobs"
+exec "./tests/fuzz/fuzz_$target" -max_total_time="$secs" $par -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
 	-print_final_stats=1 \
 	"fuzz-corpus/$target" "$root/tests/fuzz/corpus/$target"
