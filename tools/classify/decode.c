@@ -152,6 +152,60 @@ static size_t jpeg_walk(const uint8_t *d, size_t n, int *has_dht, uint32_t *w,
 	return 0;
 }
 
+/* Whether every Huffman table (DHT) of the JPEG, before and between its
+ * scans, holds at most 256 codes and lies inside its segment: Debian's
+ * stb_image (2.26) does not check the count and writes past its tables
+ * (found by tests/fuzz/fuzz_frame; stb upstream added the check later).
+ * Walks all marker segments, skipping entropy-coded data (where FF is
+ * stuffed as FF 00 and FF D0..D7 are restart markers) and, like stb,
+ * junk bytes between segments. Anything else damaged is left to stb_image
+ * and truncation(). */
+static int jpeg_tables_ok(const uint8_t *d, size_t n)
+{
+	size_t p = 2;
+
+	while (p + 4 <= n) {
+		if (d[p] != 0xff) { /* stb skips junk between segments too */
+			p++;
+			continue;
+		}
+		uint8_t m = d[p + 1];
+		if (m == 0xff) {
+			p++;
+			continue;
+		}
+		if (m == 0xd9)
+			return 1;
+		if (standalone(m)) {
+			p += 2;
+			continue;
+		}
+		size_t len = be16(d + p + 2);
+		if (len < 2 || p + 2 + len > n)
+			return 1;
+		if (m == 0xc4) {
+			size_t q = p + 4, end = p + 2 + len;
+			while (q < end) {
+				size_t codes = 0;
+				if (q + 17 > end)
+					return 0;
+				for (int i = 1; i <= 16; i++)
+					codes += d[q + i];
+				if (codes > 256 || q + 17 + codes > end)
+					return 0;
+				q += 17 + codes;
+			}
+		}
+		p += 2 + len;
+		if (m == 0xda)
+			while (p + 1 < n && !(d[p] == 0xff && d[p + 1] != 0 &&
+					      d[p + 1] != 0xff &&
+					      !(d[p + 1] >= 0xd0 && d[p + 1] <= 0xd7)))
+				p++;
+	}
+	return 1;
+}
+
 /* The size from the header, without stb_image; 0 when found. */
 static int header_size(enum kind k, const uint8_t *d, size_t n, uint32_t *w,
                        uint32_t *h)
@@ -299,6 +353,12 @@ rfx_status cls_decode_image(const uint8_t *data, size_t len, int channels,
 	}
 	if ((why = truncation(k, data, len))) {
 		cls_frame_fail(f, RFX_E_IO, "%s", why);
+		return f->status;
+	}
+	if (k == K_JPEG && !jpeg_tables_ok(data, len)) {
+		cls_frame_fail(f, RFX_E_IO,
+			       "damaged JPEG (a Huffman table with more than 256 codes "
+			       "or past its segment)");
 		return f->status;
 	}
 	uint8_t *px = stbi_load_from_memory(data, (int)len, &iw, &ih, &n, channels);
