@@ -219,8 +219,11 @@ def write_tables(rows):
 	readme = os.path.join(HERE, 'README.md')
 	with open(readme) as f:
 		text = f.read()
-	text = re.sub(r'(<!-- generated -->\n).*?(\n<!-- /generated -->)',
-	              lambda m: m.group(1) + table + m.group(2), text, flags=re.S)
+	text, n = re.subn(r'(<!-- generated -->\n).*?(<!-- /generated -->)',
+	                  lambda m: m.group(1) + table + '\n' + m.group(2), text,
+	                  flags=re.S)
+	if n != 1:
+		raise SystemExit(f'{readme}: no <!-- generated --> section')
 	with open(readme, 'w') as f:
 		f.write(text)
 
