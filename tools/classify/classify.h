@@ -76,8 +76,8 @@ int cls_jpeg_has_dht(const uint8_t *data, size_t len);
 uint8_t *cls_jpeg_add_std_dht(const uint8_t *data, size_t len,
                               size_t *out_len);
 
-/* Reads the size of an image from its header without decoding it;
- * 0 on success. */
+/* Reads the size of an image from its header (PNG IHDR, BMP header, JPEG
+ * SOF) without decoding it; 0 on success. */
 int cls_image_size(const char *path, uint32_t *w, uint32_t *h);
 
 /* Bytes per pixel of a frame format (0 for none). */
