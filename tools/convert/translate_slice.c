@@ -83,9 +83,17 @@ static rfx_status select_fc(struct chain *c, int32_t x, const int64_t *sel,
 	rfx_ir_graph *g = c->g;
 	int32_t in[3] = {x, -1, -1};
 	int64_t wd[2] = {n, kk};
-	float *w = calloc((size_t)(n * kk), sizeof(float));
+	float *w;
 	rfx_status st;
 
+	/* n, kk <= RFX_MAX_DIM: the product fits; a 6 KB file must not ask for
+	 * terabytes (found by tests/fuzz/fuzz_onnx). */
+	if (n <= 0 || kk <= 0 || n * kk > (int64_t)1 << 26)
+		return rfx_ir_fail(g, RFX_E_UNSUPPORTED,
+				   "a runtime slice selecting %lld of %lld rows "
+				   "(a selection matrix of more than 2^26 elements)",
+				   (long long)n, (long long)kk);
+	w = calloc((size_t)(n * kk), sizeof(float));
 	if (!w)
 		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
 	for (int64_t r = 0; r < n; r++)
