@@ -683,6 +683,10 @@ START_TEST(test_cli_bad_inputs)
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_ptr_nonnull(strstr(r.err, "nothere.rfx"));
 	result_free(&r);
+	r = run("colors.rfx colors --device no-such-gpu");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "RFX_E_NO_DEVICE"));
+	result_free(&r);
 }
 END_TEST
 
@@ -790,6 +794,9 @@ static Suite *classify_suite(void)
 	suite_add_tcase(s, classify_report_tcase());
 	suite_add_tcase(s, classify_pipeline_tcase());
 	suite_add_tcase(s, classify_camera_tcase());
+#ifdef CLASSIFY_HAVE_CONVERT
+	suite_add_tcase(s, classify_fashion_tcase());
+#endif
 	suite_add_tcase(s, cli);
 	return s;
 }
