@@ -1,0 +1,68 @@
+/* The Vulkan session's private state, shared by the files that build,
+ * record and query it (vk_session.c, vk_session_query.c). */
+#ifndef RFX_VK_SESSION_PRIV_H
+#define RFX_VK_SESSION_PRIV_H
+
+#include "vk/buffer.h"
+#include "vk/kernel.h"
+#include "vk/ops.h"
+#include "vk/plan.h"
+
+struct kernel_slot {
+	char shader[32];
+	uint32_t local[2];
+	rfx_vk_kernel k;
+};
+
+struct rfx_vk_session {
+	rfx_plan plan;
+	int staging;              /* I/O goes through copies into the arena */
+	rfx_vk_buffer arena, in_buf, out_buf;
+	uint64_t *io_offset;      /* per tensor: offset in in_buf / out_buf */
+	rfx_vk_dispatch *dispatch;
+	uint32_t n_dispatch;
+	struct kernel_slot *kernels;
+	uint32_t n_kernels;
+	VkPipelineCache cache;
+	VkDescriptorPool pool;
+	VkDescriptorSet *sets;
+	VkCommandPool cmd_pool;
+	VkCommandBuffer cb;
+	VkFence fence;
+	uint32_t barriers;
+	uint32_t *layer_of;       /* per dispatch: its layer */
+	/* gpu_timing: 2 timestamps in the production command buffer. */
+	VkQueryPool timing_pool;
+	int collected;            /* a frame has completed since creation */
+	/* profile: a second command buffer, a timestamp after each dispatch. */
+	VkQueryPool prof_pool;
+	VkCommandBuffer prof_cb;
+	VkFence prof_fence;
+	uint32_t queue;           /* index into the context's queues */
+	/* Frame input: raw bytes and the preprocessing parameters, both
+	 * mapped; bound as "tensors" n_tensors + 0 and + 1. */
+	rfx_vk_buffer frame_buf, frame_params;
+	/* int8 layers' parameter blocks (ops.h), one buffer written once:
+	 * per layer its offset and size, bound as n_tensors +
+	 * RFX_VK_EXTRA_LAYER_PARAMS + layer. */
+	rfx_vk_buffer qparams;
+	uint64_t *qparam_off, *qparam_bytes;
+	/* Weights packed for the texel kernels (ops.h), one buffer written
+	 * once: per layer its offset and size, bound as n_tensors +
+	 * RFX_VK_EXTRA_LAYER_PARAMS + n_layers + layer. */
+	rfx_vk_buffer packed;
+	uint64_t *packed_off, *packed_bytes;
+	/* Texel-buffer views, RFX_VK_MAX_BINDINGS_PER_DISPATCH per dispatch
+	 * (VK_NULL_HANDLE for storage bindings). */
+	VkBufferView *views;
+	rfx_vk_caps caps;
+	/* Per layer: the variant tuned or read from the tuning cache ("" for
+	 * none: the device's default order). */
+	struct layer_choice { char name[24]; } *choice;
+	int tuned;                /* rfx_vk_session_tuned() */
+};
+
+#define EXTRA_FRAME 0u
+#define EXTRA_PARAMS 1u
+
+#endif
