@@ -629,6 +629,48 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* A folding bomb: ConstantOfShape of a 2^29-element shape, in a few
+ * hundred bytes, used by an Add so that it must be folded. The converter
+ * refuses it by its folding budget (64 MiB + 4x the file) instead of
+ * allocating 2 GiB; a 1,000-element one still folds. */
+START_TEST(test_fold_budget)
+{
+	int64_t d[1] = {1}, sd[1] = {1};
+	char err[1024];
+	float one = 1.0f;
+	size_t size;
+	ob b;
+
+	for (int big = 0; big < 2; big++) {
+		int64_t shape[1] = {big ? (int64_t)1 << 29 : 1000};
+		rfx_graph g;
+		ob_init(&b, 13);
+		ob_input(&b, "x", 1, 1, d);
+		ob_init_i(&b, "s", 1, sd, shape);
+		ob_node(&b, "ConstantOfShape", "s", "z");
+		ob_attr_tensor_f(&b, "value", 1, d, &one);
+		ob_node(&b, "Add", "x,z", "y");
+		ob_output(&b, "y");
+		void *bytes = ob_pack(&b, &size);
+		ob_finish(&b);
+		err[0] = '\0';
+		rfx_status st = rfx_convert_onnx(bytes, size, NULL, &g, NULL,
+						 err, sizeof(err));
+		free(bytes);
+		if (!big) {
+			ck_assert_msg(st == RFX_OK, "%s", err);
+			ck_assert_uint_eq(g.tensors[g.outputs[0]].dims[0],
+					  1000);
+			rfx_graph_finish(&g);
+			continue;
+		}
+		ck_assert_int_eq(st, RFX_E_UNSUPPORTED);
+		ck_assert_msg(strstr(err, "constant folding would need"), "%s",
+			      err);
+	}
+}
+END_TEST
+
 TCase *tc_errors_case(void)
 {
 	TCase *tc = tcase_create("errors");
@@ -636,5 +678,6 @@ TCase *tc_errors_case(void)
 	tcase_add_test(tc, test_unsupported);
 	tcase_add_test(tc, test_unsupported_inputs);
 	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_fold_budget);
 	return tc;
 }

@@ -280,6 +280,7 @@ rfx_status rfx_convert_onnx(const void *onnx, size_t size,
 	}
 	memset(&s, 0, sizeof(s));
 	rfx_ir_init(&g);
+	g.fold_budget = RFX_FOLD_MIN_BUDGET + 4 * (uint64_t)size;
 	rfx_builder_init(&b);
 	rfx_qdq_table_init(&qdq);
 	if (opt->precision != RFX_DTYPE_F32 && opt->precision != RFX_DTYPE_F16 &&

@@ -38,6 +38,29 @@ static double get_f(const rfx_ir_tensor *t, uint64_t k)
 				       : (double)((const int64_t *)t->data)[k];
 }
 
+/* rfx_ir_tensor_alloc within the graph's folding budget (see ir.h). */
+static rfx_status fold_alloc(rfx_ir_graph *g, rfx_ir_tensor *out)
+{
+	uint64_t n, budget = g->fold_budget ? g->fold_budget
+					    : RFX_FOLD_MIN_BUDGET;
+	rfx_status st;
+
+	if (rfx_ir_tensor_count(out, &n) < 0)
+		return rfx_ir_tensor_alloc(g, out); /* reports the limit */
+	n *= rfx_ir_type_size(out->type);
+	if (n > budget || g->fold_bytes > budget - n)
+		return rfx_ir_fail(g, RFX_E_UNSUPPORTED,
+				   "constant folding would need more than %llu "
+				   "MiB (a %llu-byte constant after %llu MiB); "
+				   "such a graph is not a real model",
+				   (unsigned long long)(budget >> 20),
+				   (unsigned long long)n,
+				   (unsigned long long)(g->fold_bytes >> 20));
+	if ((st = rfx_ir_tensor_alloc(g, out)) == RFX_OK)
+		g->fold_bytes += n;
+	return st;
+}
+
 static int64_t get_i(const rfx_ir_tensor *t, uint64_t k)
 {
 	if (t->type == RFX_IR_INT)
@@ -56,7 +79,7 @@ static rfx_status copy_tensor(rfx_ir_graph *g, const rfx_ir_tensor *src,
 	out->type = src->type;
 	out->rank = src->rank;
 	memcpy(out->dims, src->dims, sizeof(out->dims));
-	if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+	if ((st = fold_alloc(g, out)) != RFX_OK)
 		return st;
 	memcpy(out->data, src->data,
 	       (size_t)count_of(src) * rfx_ir_type_size(src->type));
@@ -77,7 +100,7 @@ static rfx_status eval_constant(rfx_ir_graph *g, uint32_t k,
 		int is_f = strcmp(a->name, "value_float") == 0;
 		out->type = is_f ? RFX_IR_FLOAT : RFX_IR_INT;
 		out->rank = 0;
-		if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+		if ((st = fold_alloc(g, out)) != RFX_OK)
 			return st;
 		if (is_f)
 			((float *)out->data)[0] = a->f;
@@ -91,7 +114,7 @@ static rfx_status eval_constant(rfx_ir_graph *g, uint32_t k,
 		out->type = is_f ? RFX_IR_FLOAT : RFX_IR_INT;
 		out->rank = 1;
 		out->dims[0] = is_f ? a->n_floats : a->n_ints;
-		if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+		if ((st = fold_alloc(g, out)) != RFX_OK)
 			return st;
 		if (is_f && a->n_floats)
 			memcpy(out->data, a->floats, a->n_floats * sizeof(float));
@@ -122,7 +145,7 @@ static rfx_status eval_shape(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 	out->type = RFX_IR_INT;
 	out->rank = 1;
 	out->dims[0] = end > start ? end - start : 0;
-	if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+	if ((st = fold_alloc(g, out)) != RFX_OK)
 		return st;
 	for (int64_t d = 0; d < out->dims[0]; d++)
 		((int64_t *)out->data)[d] = x->dims[start + d];
@@ -139,7 +162,7 @@ static rfx_status eval_size(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 		return rfx_ir_node_fail(g, k, RFX_E_FORMAT, "bad input shape");
 	out->type = RFX_IR_INT;
 	out->rank = 0;
-	if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+	if ((st = fold_alloc(g, out)) != RFX_OK)
 		return st;
 	((int64_t *)out->data)[0] = (int64_t)n;
 	return RFX_OK;
@@ -177,7 +200,7 @@ static rfx_status eval_gather(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 		out->dims[out->rank++] = x->dims[d];
 		inner *= (uint64_t)x->dims[d];
 	}
-	if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+	if ((st = fold_alloc(g, out)) != RFX_OK)
 		return st;
 	int64_t dim = x->dims[axis];
 	for (uint64_t j = 0; j < n_idx; j++) {
@@ -212,7 +235,7 @@ static rfx_status reshaped(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out,
 	out->type = x->type;
 	out->rank = shape->rank;
 	memcpy(out->dims, shape->dims, sizeof(out->dims));
-	if ((st = rfx_ir_tensor_alloc(g, out)) != RFX_OK)
+	if ((st = fold_alloc(g, out)) != RFX_OK)
 		return st;
 	memcpy(out->data, x->data,
 	       (size_t)count_of(x) * rfx_ir_type_size(x->type));
@@ -317,7 +340,7 @@ static rfx_status eval_concat(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 		if (x->type != x0->type)
 			out->type = RFX_IR_FLOAT;
 	}
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	for (uint32_t d = 0; d < axis; d++)
 		outer *= (uint64_t)x0->dims[d];
@@ -358,7 +381,7 @@ static rfx_status eval_cast(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 		return rfx_ir_node_fail(g, k, RFX_E_UNSUPPORTED,
 					"cast to data type %lld", (long long)to);
 	}
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	for (uint64_t e = 0; e < n; e++) {
 		if (out->type == RFX_IR_FLOAT)
@@ -396,7 +419,7 @@ static rfx_status eval_binary(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 		return st;
 	out->type = a->type == RFX_IR_INT && b->type == RFX_IR_INT
 			    ? RFX_IR_INT : RFX_IR_FLOAT;
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	bcast_strides(a, out->rank, sa);
 	bcast_strides(b, out->rank, sb);
@@ -466,7 +489,7 @@ static rfx_status eval_transpose(rfx_ir_graph *g, uint32_t k,
 	out->rank = x->rank;
 	for (uint32_t d = 0; d < x->rank; d++)
 		out->dims[d] = x->dims[perm[d]];
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	n = count_of(out);
 	for (uint64_t e = 0; e < n; e++) {
@@ -493,7 +516,7 @@ static rfx_status eval_slice(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 		return st;
 	out->type = x->type;
 	out->data = NULL;
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	for (uint32_t d = x->rank; d-- > 0;) {
 		sx[d] = s;
@@ -533,7 +556,7 @@ static rfx_status eval_constant_of_shape(rfx_ir_graph *g, uint32_t k,
 	out->rank = (uint32_t)s->dims[0];
 	for (uint32_t d = 0; d < out->rank; d++)
 		out->dims[d] = ((const int64_t *)s->data)[d];
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	n = count_of(out);
 	for (uint64_t e = 0; v && e < n; e++)
@@ -559,7 +582,7 @@ static rfx_status eval_range(rfx_ir_graph *g, uint32_t k, rfx_ir_tensor *out)
 	out->type = s->type;
 	out->rank = 1;
 	out->dims[0] = cnt > 0 ? (int64_t)cnt : 0;
-	if ((st = rfx_ir_tensor_alloc(g, out)))
+	if ((st = fold_alloc(g, out)))
 		return st;
 	for (int64_t e = 0; e < out->dims[0]; e++) {
 		if (out->type == RFX_IR_FLOAT)

@@ -86,11 +86,19 @@ typedef struct rfx_ir_graph {
 	uint32_t n_inputs, n_outputs;
 	int64_t opset;       /* of the default ("" / "ai.onnx") domain */
 	uint32_t onnx_nodes; /* node count as loaded, for the summary */
+	/* Constant folding may allocate at most fold_budget bytes in all (0:
+	 * RFX_FOLD_MIN_BUDGET), so that a few-KB file cannot make the
+	 * converter materialise gigabytes (ConstantOfShape, Expand, Range). */
+	uint64_t fold_budget, fold_bytes;
 	/* name -> value index, open addressing; size is a power of two */
 	int32_t *index;
 	uint32_t index_size;
 	char err[768];
 } rfx_ir_graph;
+
+/* Folding budget when the caller sets none; rfx_convert_onnx allows this
+ * plus four times the ONNX file's size. */
+#define RFX_FOLD_MIN_BUDGET ((uint64_t)64 << 20)
 
 void rfx_ir_init(rfx_ir_graph *g);
 void rfx_ir_finish(rfx_ir_graph *g);
