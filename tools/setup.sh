@@ -3,8 +3,7 @@
 # quiet when everything is present; says what it installs.
 #   tools/setup.sh          build, test and demo dependencies
 #   tools/setup.sh --dev    also what regenerates models and test data
-#                           (python3-torch, python3-torchvision, python3-onnx,
-#                           Fashion-MNIST)
+#                           (python3-torch, python3-torchvision, python3-onnx)
 set -euo pipefail
 
 pkgs=(
@@ -12,7 +11,7 @@ pkgs=(
 	libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
 	glslang-tools libstb-dev check
 	protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
-	python3 valgrind
+	python3 valgrind dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--dev" ]]; then
 	pkgs+=(python3-numpy python3-onnx python3-torch python3-torchvision
