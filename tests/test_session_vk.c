@@ -2,7 +2,7 @@
  * Vulkan sessions through the public API: deadlines, the in-flight state
  * machine, the hot-path contract (no allocation, no Vulkan object, no
  * recording after creation), determinism, concurrency, an adopted device,
- * the golden self-check and the pipeline cache file.
+ * the golden self-check, the pipeline cache file and the memory count.
  */
 #include <errno.h>
 #include <math.h>
@@ -700,6 +700,63 @@ START_TEST(test_device_lost)
 }
 END_TEST
 
+START_TEST(test_memory_usage)
+{
+	rfx_context *ctx = test_context(RFX_BACKEND_VULKAN);
+	rfx_context *cpu = test_context(RFX_BACKEND_CPU);
+	size_t n;
+	void *bytes = make_model(32, 8, 4, &n, -1);
+	rfx_model *m;
+	rfx_session *s;
+	rfx_session_stats stats;
+	rfx_tensor_info in, out;
+	rfx_memory_usage u0, um, us, ur, u2;
+
+	ck_assert_int_eq(rfx_context_memory_usage(NULL, &u0), RFX_E_INVALID_ARGUMENT);
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, NULL), RFX_E_INVALID_ARGUMENT);
+	ck_assert_int_eq(rfx_context_memory_usage(cpu, &u0), RFX_E_UNSUPPORTED);
+	test_context_done(cpu);
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, &u0), RFX_OK);
+	ck_assert_uint_eq(u0.allocated_bytes, 0);
+	ck_assert_uint_eq(u0.allocations, 0);
+	if (!u0.heap_usage_valid)
+		ck_assert(u0.heap_usage_bytes == 0 && u0.heap_budget_bytes == 0);
+	/* The model holds its weights. */
+	ck_assert_int_eq(rfx_model_load_memory(ctx, bytes, n, &m), RFX_OK);
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, &um), RFX_OK);
+	ck_assert_uint_ge(um.allocations, 1);
+	ck_assert_uint_gt(um.allocated_bytes, 0);
+	/* A session adds at least its arena, input and output. */
+	ck_assert_int_eq(rfx_session_create(m, NULL, &s), RFX_OK);
+	ck_assert_int_eq(rfx_session_stats_get(s, &stats), RFX_OK);
+	ck_assert_ptr_nonnull(rfx_session_input(s, 0, &in));
+	ck_assert_ptr_nonnull(rfx_session_output(s, 0, &out));
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, &us), RFX_OK);
+	ck_assert_uint_ge(us.allocations, um.allocations + 3);
+	ck_assert_uint_ge(us.allocated_bytes - um.allocated_bytes,
+			  stats.arena_bytes + in.size_bytes + out.size_bytes);
+	/* Running allocates nothing. */
+	for (int i = 0; i < 50; i++) {
+		fill_input(s, (uint32_t)i);
+		ck_assert_int_eq(rfx_session_run(s, UINT64_MAX), RFX_OK);
+	}
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, &ur), RFX_OK);
+	ck_assert_uint_eq(ur.allocated_bytes, us.allocated_bytes);
+	ck_assert_uint_eq(ur.allocations, us.allocations);
+	/* Every byte comes back: the session's, then the model's. */
+	rfx_session_destroy(s);
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, &u2), RFX_OK);
+	ck_assert_uint_eq(u2.allocated_bytes, um.allocated_bytes);
+	ck_assert_uint_eq(u2.allocations, um.allocations);
+	rfx_model_destroy(m);
+	ck_assert_int_eq(rfx_context_memory_usage(ctx, &u2), RFX_OK);
+	ck_assert_uint_eq(u2.allocated_bytes, 0);
+	ck_assert_uint_eq(u2.allocations, 0);
+	free(bytes);
+	test_context_done(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session_vk");
@@ -714,6 +771,7 @@ int main(void)
 		{"io_and_plan", test_io_and_plan},
 		{"timing", test_timing_and_profile},
 		{"device_lost", test_device_lost},
+		{"memory_usage", test_memory_usage},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

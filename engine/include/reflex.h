@@ -216,6 +216,32 @@ RFX_API rfx_status rfx_device_list(const rfx_context_options *opt,
 RFX_API rfx_status rfx_context_device_info(const rfx_context *ctx,
                                            rfx_device_info *out);
 
+/* Device memory of a Vulkan context, for watching it stay flat over a long
+ * run (a soak test) or for sizing. */
+typedef struct rfx_memory_usage {
+	/* What reflex itself holds on this context: the bytes and the number
+	 * of its live VkDeviceMemory allocations (weights, activation arenas,
+	 * I/O and staging buffers of every model and session). Driver-internal
+	 * memory (pipelines, descriptor pools, command buffers) is not in it. */
+	uint64_t allocated_bytes;
+	uint32_t allocations;
+	/* The device's own figure from VK_EXT_memory_budget, summed over its
+	 * heaps: the memory this process uses (everything the driver holds,
+	 * not only reflex's) and the budget it may use. heap_usage_valid is 0,
+	 * and both figures 0, where the device lacks the extension (lavapipe
+	 * does) or the device was adopted (reflex cannot know the application
+	 * enabled it). */
+	int heap_usage_valid;
+	uint64_t heap_usage_bytes;
+	uint64_t heap_budget_bytes;
+} rfx_memory_usage;
+
+/* Fills *out; cheap (no allocation, no device work), callable from any
+ * thread. Statuses: RFX_OK, RFX_E_INVALID_ARGUMENT (NULL),
+ * RFX_E_UNSUPPORTED (a CPU context: its memory is the process's heap). */
+RFX_API rfx_status rfx_context_memory_usage(const rfx_context *ctx,
+                                            rfx_memory_usage *out);
+
 
 /* ------------------------------------------------------------------------ */
 /* Tensors as the caller sees them. */

@@ -54,6 +54,11 @@ rfx_status rfx_vk_buffer_create(rfx_context *ctx, VkDeviceSize size,
 		.memoryTypeIndex = (uint32_t)type,
 	};
 	r = vkAllocateMemory(vk->device, &mai, NULL, &out->mem);
+	if (r == VK_SUCCESS) {
+		out->alloc_size = req.size;
+		atomic_fetch_add(&vk->mem_bytes, req.size);
+		atomic_fetch_add(&vk->mem_allocs, 1);
+	}
 	if (r == VK_SUCCESS)
 		r = vkBindBufferMemory(vk->device, out->buf, out->mem, 0);
 	if (r == VK_SUCCESS && where == RFX_VK_HOST_VISIBLE)
@@ -74,7 +79,10 @@ void rfx_vk_buffer_destroy(rfx_context *ctx, rfx_vk_buffer *b)
 		vkUnmapMemory(dev, b->mem);
 	if (b->buf)
 		vkDestroyBuffer(dev, b->buf, NULL);
-	if (b->mem)
+	if (b->mem) {
 		vkFreeMemory(dev, b->mem, NULL);
+		atomic_fetch_sub(&ctx->vk.mem_bytes, b->alloc_size);
+		atomic_fetch_sub(&ctx->vk.mem_allocs, 1);
+	}
 	memset(b, 0, sizeof(*b));
 }

@@ -8,6 +8,7 @@ typedef struct rfx_vk_buffer {
 	VkBuffer buf;
 	VkDeviceMemory mem;
 	VkDeviceSize size;
+	VkDeviceSize alloc_size; /* of mem, as counted in the context's usage */
 	void *map; /* non-NULL for host-visible buffers, mapped for life */
 } rfx_vk_buffer;
 

@@ -189,7 +189,7 @@ static rfx_status create_device(rfx_context *ctx)
 	float prio[RFX_VK_MAX_QUEUES] = {1, 1, 1, 1, 1, 1, 1, 1};
 	VkQueueFamilyProperties q[32];
 	uint32_t nq = 32, family = UINT32_MAX;
-	const char *exts[2];
+	const char *exts[3];
 	uint32_t n_exts = 0;
 
 	vkGetPhysicalDeviceQueueFamilyProperties(vk->phys, &nq, q);
@@ -241,6 +241,12 @@ static rfx_status create_device(rfx_context *ctx)
 	    device_ext_present(vk->phys,
 			       VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME))
 		exts[n_exts++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
+	/* The device's own usage figure for rfx_context_memory_usage(): a
+	 * query only, enabling it changes nothing else. */
+	vk->memory_budget = device_ext_present(vk->phys,
+					       VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+	if (vk->memory_budget)
+		exts[n_exts++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
 	ci.enabledExtensionCount = n_exts;
 	ci.ppEnabledExtensionNames = exts;
 
@@ -309,6 +315,8 @@ rfx_status rfx_context_create(const rfx_context_options *opt_in,
 	for (int i = 0; i < RFX_VK_MAX_QUEUES; i++)
 		pthread_mutex_init(&ctx->vk.queue_locks[i], NULL);
 	atomic_init(&ctx->vk.next_queue, 0);
+	atomic_init(&ctx->vk.mem_bytes, 0);
+	atomic_init(&ctx->vk.mem_allocs, 0);
 	if (opt.backend == RFX_BACKEND_CPU) {
 		*out = ctx;
 		return RFX_OK;
@@ -394,5 +402,36 @@ rfx_status rfx_context_device_info(const rfx_context *ctx, rfx_device_info *out)
 	if (ctx->backend != RFX_BACKEND_VULKAN)
 		return RFX_E_UNSUPPORTED;
 	*out = ctx->vk.info;
+	return RFX_OK;
+}
+
+rfx_status rfx_context_memory_usage(const rfx_context *ctx,
+                                    rfx_memory_usage *out)
+{
+	struct rfx_vk *vk; /* not const: C11 atomics load from non-const */
+
+	if (!ctx || !out)
+		return RFX_E_INVALID_ARGUMENT;
+	if (ctx->backend != RFX_BACKEND_VULKAN)
+		return RFX_E_UNSUPPORTED;
+	vk = &((rfx_context *)ctx)->vk;
+	memset(out, 0, sizeof(*out));
+	out->allocated_bytes = atomic_load(&vk->mem_bytes);
+	out->allocations = atomic_load(&vk->mem_allocs);
+	if (vk->memory_budget) {
+		VkPhysicalDeviceMemoryBudgetPropertiesEXT budget = {
+			.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT,
+		};
+		VkPhysicalDeviceMemoryProperties2 props = {
+			.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2,
+			.pNext = &budget,
+		};
+		vkGetPhysicalDeviceMemoryProperties2(vk->phys, &props);
+		for (uint32_t h = 0; h < props.memoryProperties.memoryHeapCount; h++) {
+			out->heap_usage_bytes += budget.heapUsage[h];
+			out->heap_budget_bytes += budget.heapBudget[h];
+		}
+		out->heap_usage_valid = 1;
+	}
 	return RFX_OK;
 }

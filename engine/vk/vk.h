@@ -31,6 +31,11 @@ struct rfx_vk {
 	rfx_device_info info;
 	/* Features enabled on the device (a subset of info). */
 	int f16, int8, storage8, storage16, int_dot;
+	int memory_budget; /* VK_EXT_memory_budget enabled */
+	/* reflex's live VkDeviceMemory (rfx_context_memory_usage()): sessions
+	 * on several threads allocate and free concurrently. */
+	atomic_uint_fast64_t mem_bytes;
+	atomic_uint mem_allocs;
 };
 
 /* Submits one command buffer on queue q, holding that queue's lock. */
