@@ -39,6 +39,8 @@ typedef struct bench_options {
 	int cpu;                /* -1: the last CPU the process may use */
 	int no_pipeline_cache;
 	const char *pipeline_cache; /* NULL: an empty one in a fresh directory */
+	int no_tune;            /* sessions take the default kernel order */
+	uint32_t tune_ms;       /* kernel tuning budget; 0: the library's */
 	double confidence;      /* of the early-stopping bounds */
 	const char *json;
 	const char *plot;
@@ -77,6 +79,7 @@ typedef struct bench_cold {
 	char cache_path[512];
 	int cache_existed;             /* --pipeline-cache named an existing file */
 	int driver_cache_fresh;        /* MESA_SHADER_CACHE_DIR set by us */
+	int tuned[BENCH_CACHE_COUNT];  /* rfx_vk_session_tuned() */
 } bench_cold;
 
 typedef struct bench_rt {

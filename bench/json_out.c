@@ -248,6 +248,8 @@ static void write_cold(bench_json *j, const bench *b)
 		bench_json_object(j, keys[v]);
 		bench_json_u64_or_null(j, "create_ns", c->create_ns[v]);
 		bench_json_u64_or_null(j, "first_run_ns", c->first_run_ns[v]);
+		bench_json_str(j, "kernels", c->tuned[v] == 1 ? "tuned" :
+			       c->tuned[v] == 2 ? "tuning_file" : "default");
 		bench_json_end(j);
 	}
 	bench_json_end(j);

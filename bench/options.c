@@ -44,7 +44,11 @@ static void usage(FILE *f)
 		"      --pipeline-cache FILE  the measured session uses this cache file\n"
 		"                         instead of an empty one in a fresh directory:\n"
 		"                         run twice to time a warm start in a new process\n"
-		"                         (Mesa's own shader cache is then left as it is)\n\n"
+		"                         (Mesa's own shader cache is then left as it is)\n"
+		"      --tune-ms N        kernel tuning budget of a session that finds\n"
+		"                         no tuning file next to its pipeline cache\n"
+		"                         (default: RFX_TUNE_BUDGET_MS, else 5000)\n"
+		"      --no-tune          the device's default kernel order, no tuning\n\n"
 		"Per layer:\n"
 		"  -l, --per-layer        GPU time of every layer from a separate profiling\n"
 		"                         command buffer (the measured one carries no\n"
@@ -108,7 +112,7 @@ static int parse_double(const char *opt, const char *s, double lo, double hi,
 
 enum {
 	OPT_RT = 1000, OPT_RT_PRIO, OPT_CPU, OPT_NO_CACHE, OPT_CACHE, OPT_PROFILE_RUNS,
-	OPT_VALIDATION
+	OPT_VALIDATION, OPT_NO_TUNE, OPT_TUNE_MS
 };
 
 int bench_options_parse(int argc, char **argv, bench_options *o)
@@ -128,6 +132,8 @@ int bench_options_parse(int argc, char **argv, bench_options *o)
 		{"cpu", required_argument, NULL, OPT_CPU},
 		{"no-pipeline-cache", no_argument, NULL, OPT_NO_CACHE},
 		{"pipeline-cache", required_argument, NULL, OPT_CACHE},
+		{"no-tune", no_argument, NULL, OPT_NO_TUNE},
+		{"tune-ms", required_argument, NULL, OPT_TUNE_MS},
 		{"per-layer", no_argument, NULL, 'l'},
 		{"profile-runs", required_argument, NULL, OPT_PROFILE_RUNS},
 		{"json", required_argument, NULL, 'j'},
@@ -216,6 +222,16 @@ int bench_options_parse(int argc, char **argv, bench_options *o)
 			break;
 		case OPT_CACHE:
 			o->pipeline_cache = optarg;
+			break;
+		case OPT_NO_TUNE:
+			o->no_tune = 1;
+			break;
+		case OPT_TUNE_MS:
+			if (parse_u64("--tune-ms", optarg, 3600000, &u) || u < 1) {
+				fprintf(stderr, "rfx-bench: --tune-ms is 1..3600000\n");
+				return 2;
+			}
+			o->tune_ms = (uint32_t)u;
 			break;
 		case 'l':
 			o->per_layer = 1;

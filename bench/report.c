@@ -154,6 +154,11 @@ static void report_cold(const bench *b, FILE *f)
 		snprintf(what, sizeof(what), "session creation, %s",
 			 vk ? variant[v] : "CPU");
 		cold_line(f, what, c->create_ns[v]);
+		if (vk)
+			fprintf(f, "    kernels: %s\n", c->tuned[v] == 1 ?
+				"measured now (kernel tuning, included above)" :
+				c->tuned[v] == 2 ? "from the tuning file" :
+				"the default order");
 		snprintf(what, sizeof(what), "  then its first run");
 		cold_line(f, what, c->first_run_ns[v]);
 	}

@@ -19,6 +19,7 @@
 #include "bench.h"
 #include "format/rfx_format.h"
 #include "graph/half.h"
+#include "vk/vk_session.h"
 
 static void log_cb(rfx_log_level level, const char *msg, void *user)
 {
@@ -103,6 +104,8 @@ static rfx_session_options session_options(const bench *b, int variant)
 	so.profile = vk && b->opt.per_layer;
 	so.no_pipeline_cache = variant == BENCH_CACHE_NONE;
 	so.pipeline_cache_path = variant == BENCH_CACHE_NONE ? NULL : b->cold.cache_path;
+	so.tune = b->opt.no_tune ? RFX_TUNE_OFF : RFX_TUNE_AUTO;
+	so.tune_budget_ms = b->opt.tune_ms;
 	return so;
 }
 
@@ -146,6 +149,8 @@ static int time_session(bench *b, int v, rfx_session **keep)
 		return -1;
 	}
 	b->cold.create_ns[v] = t1 - t0;
+	b->cold.tuned[v] = b->opt.backend == RFX_BACKEND_VULKAN ?
+			   rfx_vk_session_tuned(s) : 0;
 	fill_inputs(s, rfx_model_input_count(b->model));
 	st = run_frame(s, 0, 0, &t0, &t1, &deadline, &missed);
 	if (st != RFX_OK) {

@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include "format/rfx_format.h"
+#include "core/model.h"
 #include "vk/plan.h"
+#include "vk/session_priv.h"
+#include "vk/vk_session.h"
 #include "graph/graph.h"
 
 typedef struct layer_stats {
@@ -25,12 +28,66 @@ static void usage(FILE *f)
 		"Usage: rfx-inspect [OPTIONS] MODEL.rfx\n"
 		"Validate a reflex model file and describe what it holds.\n\n"
 		"  -j, --json      print JSON instead of text\n"
+		"  -k, --kernels   also create a Vulkan session on the default device\n"
+		"                  (RFX_DEVICE) and list the kernel each layer runs,\n"
+		"                  its alternatives, and whether the choice was\n"
+		"                  measured now, read from the tuning file (next to\n"
+		"                  the pipeline cache) or the default order\n"
 		"  -h, --help      show this help\n"
 		"  -V, --version   show the version\n\n"
 		"MACs count the multiply-accumulates of conv2d and fc layers.\n"
 		"Peak activation memory is the largest sum of the bytes of the\n"
 		"non-constant tensors alive at one layer (inputs from the start,\n"
 		"outputs to the end), without reuse of a reshape's input.\n");
+}
+
+/* -k: the kernel variants a Vulkan session on this device runs. */
+static int print_kernels(const char *path, const rfx_graph *g)
+{
+	static const char *const how[] = {"the default order",
+		"measured now (kernel tuning)", "read from the tuning file"};
+	rfx_context_options co;
+	rfx_context *ctx;
+	rfx_model *m;
+	rfx_session *s;
+	rfx_device_info dev;
+	rfx_status st;
+
+	rfx_context_options_default(&co);
+	if ((st = rfx_context_create(&co, &ctx)) != RFX_OK) {
+		fprintf(stderr, "rfx-inspect: no Vulkan context: %s\n",
+			rfx_status_str(st));
+		return 1;
+	}
+	st = rfx_model_load_file(ctx, path, &m);
+	if (st == RFX_OK) {
+		st = rfx_session_create(m, NULL, &s);
+		if (st != RFX_OK)
+			rfx_model_destroy(m);
+	}
+	if (st != RFX_OK) {
+		fprintf(stderr, "rfx-inspect: %s: %s\n", rfx_status_str(st),
+			rfx_context_last_error(ctx));
+		rfx_context_destroy(ctx);
+		return 1;
+	}
+	rfx_context_device_info(ctx, &dev);
+	printf("\nkernels on %s (%s):\n", dev.name,
+	       how[rfx_vk_session_tuned(s)]);
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const struct layer_cands *c = &s->vk->cands[l];
+		if (c->n < 2)
+			continue;
+		printf("  %4u %-40.40s %-15s of", l, g->layers[l].name,
+		       rfx_vk_session_layer_variant(s, l));
+		for (uint32_t i = 0; i < c->n; i++)
+			printf(" %s", c->name[i]);
+		printf("\n");
+	}
+	rfx_session_destroy(s);
+	rfx_model_destroy(m);
+	rfx_context_destroy(ctx);
+	return 0;
 }
 
 static layer_stats stats_of(const rfx_graph *g, const rfx_layer *l)
@@ -488,6 +545,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"kernels", no_argument, NULL, 'k'},
 		{NULL, 0, NULL, 0},
 	};
 	rfx_format_info info;
@@ -495,11 +553,14 @@ int main(int argc, char **argv)
 	char err[512];
 	void *bytes;
 	size_t size;
-	int json = 0, c;
+	int json = 0, kernels = 0, c;
 	rfx_status st;
 
-	while ((c = getopt_long(argc, argv, "jhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jkhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			kernels = 1;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -515,7 +576,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind + 1 != argc || (json && kernels)) {
+		if (json && kernels)
+			fprintf(stderr, "rfx-inspect: --kernels prints text only\n");
 		usage(stderr);
 		return 2;
 	}
@@ -538,6 +601,7 @@ int main(int argc, char **argv)
 		print_json(argv[optind], &info, &g);
 	else
 		print_text(argv[optind], &info, &g);
+	int rc = kernels && !json ? print_kernels(argv[optind], &g) : 0;
 	rfx_graph_finish(&g);
-	return 0;
+	return rc;
 }

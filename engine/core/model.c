@@ -34,6 +34,12 @@ static rfx_status split_labels(rfx_model *m)
 	return RFX_OK;
 }
 
+static uint32_t get_u32le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
 /* Takes `bytes` (64-byte aligned, free()) whether it succeeds or not. */
 static rfx_status load_bytes(rfx_context *ctx, void *bytes, size_t size,
                              const char *what, rfx_model **out)
@@ -54,6 +60,8 @@ static rfx_status load_bytes(rfx_context *ctx, void *bytes, size_t size,
 		return rfx_fail(ctx, st, "%s: %s", what, err);
 	}
 	m->graph.file_bytes = bytes;
+	m->id = (uint64_t)size << 32 | (uint64_t)get_u32le((const uint8_t *)bytes +
+							 RFX_HDR_CRC);
 	m->ctx = ctx;
 	atomic_init(&m->sessions, 0);
 	if (split_labels(m) != RFX_OK) {

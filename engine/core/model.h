@@ -18,6 +18,9 @@ struct rfx_model {
 	struct rfx_vk_model *vk;    /* NULL on the CPU backend */
 	atomic_int sessions;        /* live sessions; destroy refuses if > 0 */
 	char **labels;              /* graph.meta.n_labels names, one block */
+	/* Identifies the file's contents (size and CRC-32 of the payload):
+	 * the kernel-tuning cache is keyed by it. */
+	uint64_t id;
 };
 
 struct rfx_session {

@@ -334,6 +334,13 @@ typedef enum rfx_frame_fit {
 	RFX_FIT_LETTERBOX = 2  /* scale to fit, pad with black */
 } rfx_frame_fit;
 
+/* How a Vulkan session picks each layer's kernel (rfx_session_options). */
+typedef enum rfx_tune_mode {
+	RFX_TUNE_AUTO = 0,  /* the tuning cache, else measure and store it */
+	RFX_TUNE_OFF = 1,   /* the device's default order; no measuring, no cache */
+	RFX_TUNE_ALWAYS = 2 /* measure even when cached, and rewrite the cache */
+} rfx_tune_mode;
+
 typedef struct rfx_session_options {
 	/* Run the model's golden input at creation and fail with
 	 * RFX_E_MISMATCH if this device's answer is outside tolerance. */
@@ -361,6 +368,18 @@ typedef struct rfx_session_options {
 	rfx_pixel_format frame_format;
 	uint32_t frame_max_width, frame_max_height;
 	rfx_frame_fit frame_fit;
+	/* Kernel tuning (Vulkan). Layers with several kernel variants (storage
+	 * or texel buffers, GEMM or direct convolution, ...) run the fastest
+	 * on this device: the first session of a model on a device times every
+	 * variant on the layer's real shapes, within tune_budget_ms, and stores
+	 * the choice next to the pipeline cache, keyed by device, driver
+	 * version and model; later sessions read it and measure nothing. A
+	 * budget that runs out keeps the best found so far. tune_budget_ms 0:
+	 * RFX_TUNE_BUDGET_MS from the environment, else 5000 (and
+	 * RFX_TUNE_BUDGET_MS=0 turns measuring off: cached choices are still
+	 * used). RFX_FORCE_VARIANT=name,... in the environment overrides all. */
+	rfx_tune_mode tune;
+	uint32_t tune_budget_ms;
 } rfx_session_options;
 
 RFX_API void rfx_session_options_default(rfx_session_options *opt);

@@ -105,13 +105,38 @@ static int make_dirs(char *path)
 	return 0;
 }
 
+int rfx_vk_cache_write(rfx_context *ctx, const char *path, const void *data,
+                       size_t n, const char *what)
+{
+	char tmp[600], dir[600];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return -1;
+	if (make_dirs(dir) != 0 || !(f = fopen(tmp, "wb"))) {
+		rfx_log(ctx, RFX_LOG_WARNING, "cannot write the %s %s: %s (the "
+			"next start does that work again)", what, path,
+			strerror(errno));
+		return -1;
+	}
+	int ok = fwrite(data, 1, n, f) == n;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		rfx_log(ctx, RFX_LOG_WARNING, "cannot write the %s %s: %s", what,
+			path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 void rfx_vk_pipeline_cache_save(rfx_context *ctx, VkPipelineCache cache,
                                 const char *path)
 {
 	size_t n = 0;
 	void *data = NULL;
-	char tmp[600], dir[600];
-	FILE *f;
 
 	if (!cache || !path)
 		return;
@@ -121,21 +146,6 @@ void rfx_vk_pipeline_cache_save(rfx_context *ctx, VkPipelineCache cache,
 		free(data);
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if (make_dirs(dir) != 0 || !(f = fopen(tmp, "wb"))) {
-		rfx_log(ctx, RFX_LOG_WARNING,
-			"cannot write the pipeline cache %s: %s (the next start "
-			"compiles pipelines again)", path, strerror(errno));
-		free(data);
-		return;
-	}
-	int ok = fwrite(data, 1, n, f) == n;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		rfx_log(ctx, RFX_LOG_WARNING, "cannot write the pipeline cache %s: %s",
-			path, strerror(errno));
-		unlink(tmp);
-	}
+	rfx_vk_cache_write(ctx, path, data, n, "pipeline cache");
 	free(data);
 }

@@ -19,4 +19,9 @@ VkPipelineCache rfx_vk_pipeline_cache_load(rfx_context *ctx, const char *path);
 void rfx_vk_pipeline_cache_save(rfx_context *ctx, VkPipelineCache cache,
                                 const char *path);
 
+/* Writes n bytes to path atomically (temp file + rename), making the
+ * directories; failure is a warning naming `what`. 0 on success. */
+int rfx_vk_cache_write(rfx_context *ctx, const char *path, const void *data,
+                       size_t n, const char *what);
+
 #endif

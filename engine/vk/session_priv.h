@@ -60,7 +60,25 @@ struct rfx_vk_session {
 	 * none: the device's default order). */
 	struct layer_choice { char name[24]; } *choice;
 	int tuned;                /* rfx_vk_session_tuned() */
+	/* Per layer: the variants that fit this device (plan_dispatches), in
+	 * the default order; n 0 for a layer with one kernel. */
+	struct layer_cands {
+		const char *name[RFX_VK_MAX_VARIANTS];
+		uint32_t n;
+	} *cands;
 };
+
+/* Builds s->vk (vk_session.c) with the given per-layer choice (NULL: the
+ * default order); `tuned` is what rfx_vk_session_tuned() will report. */
+rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
+                                const struct layer_choice *choice, int tuned);
+
+/* The per-layer kernel choice for a new session of s->model (tune.c): read
+ * from the tuning cache, measured, or NULL for the default order, as
+ * opt->tune says; *tuned as rfx_vk_session_tuned(). The caller frees
+ * *choice (n_layers entries). */
+rfx_status rfx_vk_tune(rfx_session *s, const rfx_session_options *opt,
+                       struct layer_choice **choice, int *tuned);
 
 #define EXTRA_FRAME 0u
 #define EXTRA_PARAMS 1u

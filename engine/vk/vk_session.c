@@ -406,7 +406,8 @@ static rfx_status plan_dispatches(rfx_session *s)
 	cap += 1; /* frame preprocessing */
 	v->dispatch = calloc(cap, sizeof(*v->dispatch));
 	v->layer_of = calloc(cap, sizeof(*v->layer_of));
-	if (!v->dispatch || !v->layer_of)
+	v->cands = calloc(g->n_layers ? g->n_layers : 1, sizeof(*v->cands));
+	if (!v->dispatch || !v->layer_of || !v->cands)
 		return RFX_E_OUT_OF_MEMORY;
 	if (s->frame_format != RFX_PIXEL_NONE) {
 		rfx_status st = make_frame(s);
@@ -422,6 +423,9 @@ static rfx_status plan_dispatches(rfx_session *s)
 		rfx_status st = plan_variant(s, ly, v->choice ? v->choice[l].name : NULL,
 					     v->dispatch + v->n_dispatch, &n,
 					     cand, &n_cand, err, sizeof(err));
+		v->cands[l].n = n_cand;
+		for (uint32_t i = 0; i < n_cand; i++)
+			v->cands[l].name[i] = cand[i];
 		if (n_cand == 0)
 			st = rfx_vk_layer_dispatches(g, ly, &caps,
 						     v->dispatch + v->n_dispatch,
@@ -798,6 +802,19 @@ static rfx_status record(rfx_session *s, const rfx_session_options *opt)
 
 rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 {
+	struct layer_choice *choice = NULL;
+	int tuned = 0;
+	rfx_status st = rfx_vk_tune(s, opt, &choice, &tuned);
+
+	if (st == RFX_OK)
+		st = rfx_vk_session_build(s, opt, choice, tuned);
+	free(choice);
+	return st;
+}
+
+rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
+                                const struct layer_choice *choice, int tuned)
+{
 	rfx_context *ctx = s->model->ctx;
 	const rfx_graph *g = &s->model->graph;
 	struct rfx_vk_session *v;
@@ -810,6 +827,15 @@ rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 	if (!v)
 		return RFX_E_OUT_OF_MEMORY;
 	s->vk = v;
+	v->tuned = tuned;
+	if (choice) {
+		size_t bytes = (g->n_layers ? g->n_layers : 1) * sizeof(*v->choice);
+		if (!(v->choice = malloc(bytes))) {
+			st = RFX_E_OUT_OF_MEMORY;
+			goto fail;
+		}
+		memcpy(v->choice, choice, bytes);
+	}
 	v->queue = atomic_fetch_add(&ctx->vk.next_queue, 1) % ctx->vk.n_queues;
 	v->io_offset = calloc(g->n_tensors ? g->n_tensors : 1, sizeof(*v->io_offset));
 	if (!v->io_offset) {
@@ -920,6 +946,7 @@ void rfx_vk_session_destroy(rfx_session *s)
 	free(v->packed_bytes);
 	free(v->views);
 	free(v->choice);
+	free(v->cands);
 	rfx_vk_buffer_destroy(ctx, &v->arena);
 	rfx_vk_buffer_destroy(ctx, &v->in_buf);
 	rfx_vk_buffer_destroy(ctx, &v->out_buf);

@@ -1,0 +1,309 @@
+/*
+ * Kernel tuning: which variant each layer runs on this device.
+ *
+ * Layers with several kernel variants (ops.h: rfx_vk_layer_variants())
+ * take the fastest measured on the device, not a fixed order: what is
+ * fastest differs between lavapipe, desktop GPUs, Mali and Adreno. The
+ * first session of a model on a device measures; the choice goes into a
+ * small text file next to the pipeline cache, keyed by device, driver
+ * version and model, and later sessions read it and measure nothing.
+ *
+ * Measuring builds the session once per round, round r running every
+ * layer's r-th candidate (a layer with fewer takes its first), and times
+ * each layer with the per-dispatch profile (timestamps after every
+ * dispatch): a network with at most four variants per layer is tuned in
+ * four builds whatever its depth. Each round runs once unmeasured (drivers
+ * compile a pipeline at its first dispatch), then at least once measured,
+ * and again while runs are cheap against the budget; a layer keeps its
+ * fastest. Rounds stop when the next would overrun the budget.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/context.h"
+#include "vk/pipeline_cache.h"
+#include "vk/session_priv.h"
+#include "vk/vk_session.h"
+
+#define DEFAULT_BUDGET_MS 5000u
+#define MAX_TUNE_FILE (1u << 20)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t budget_ms(const rfx_session_options *opt)
+{
+	const char *e = getenv("RFX_TUNE_BUDGET_MS");
+	char *end;
+
+	if (opt->tune_budget_ms)
+		return opt->tune_budget_ms;
+	if (e && *e) {
+		unsigned long v = strtoul(e, &end, 10);
+		if (*end == '\0' && v <= 3600000)
+			return (uint32_t)v;
+	}
+	return DEFAULT_BUDGET_MS;
+}
+
+/* The first line of a tuning file: what it is valid for. */
+static void header(rfx_context *ctx, const rfx_model *m, char *out, size_t len)
+{
+	VkPhysicalDeviceProperties p;
+
+	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
+	snprintf(out, len, "reflex-tune 1 device %04x:%04x driver %08x model "
+		 "%016llx layers %u\n", p.vendorID, p.deviceID, p.driverVersion,
+		 (unsigned long long)m->id, m->graph.n_layers);
+}
+
+static int tune_path(rfx_context *ctx, const rfx_model *m,
+                     const rfx_session_options *opt, char *out, size_t len)
+{
+	char p[560];
+
+	if (opt->no_pipeline_cache ||
+	    !rfx_vk_pipeline_cache_path(ctx, opt->pipeline_cache_path, p, sizeof(p)))
+		return 0;
+	return snprintf(out, len, "%s.%016llx.tune", p,
+			(unsigned long long)m->id) < (int)len;
+}
+
+static int variant_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(((struct layer_choice *)0)->name))
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_')
+			return 0;
+	return 1;
+}
+
+/* Reads a tuning file into choice: 1 when it is valid for this device and
+ * model, 0 when missing, -1 when damaged (the file is untrusted: any line
+ * that is not "<layer> <variant>" rejects it whole). A variant that is not
+ * a candidate of its layer any more is ignored later (plan_variant()). */
+static int read_file(const char *path, const char *hdr, uint32_t n_layers,
+                     struct layer_choice *choice)
+{
+	FILE *f = fopen(path, "rb");
+	char line[128];
+	int ok = 1;
+	size_t total = 0;
+
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f) || strcmp(line, hdr) != 0)
+		ok = -1;
+	while (ok == 1 && fgets(line, sizeof(line), f)) {
+		unsigned long l;
+		char name[32], *end;
+		total += strlen(line);
+		if (total > MAX_TUNE_FILE || !strchr(line, '\n')) {
+			ok = -1;
+			break;
+		}
+		l = strtoul(line, &end, 10);
+		if (end == line || *end != ' ' || l >= n_layers ||
+		    sscanf(end + 1, "%31s", name) != 1 || !variant_name_ok(name) ||
+		    strlen(end + 1) != strlen(name) + 1) {
+			ok = -1;
+			break;
+		}
+		memcpy(choice[l].name, name, strlen(name) + 1);
+	}
+	fclose(f);
+	return ok;
+}
+
+static void write_file(rfx_context *ctx, const char *path, const char *hdr,
+                       const struct layer_choice *choice, uint32_t n_layers)
+{
+	size_t cap = strlen(hdr) + (size_t)n_layers * 40 + 1, len;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return;
+	len = (size_t)snprintf(buf, cap, "%s", hdr);
+	for (uint32_t l = 0; l < n_layers; l++)
+		if (choice[l].name[0])
+			len += (size_t)snprintf(buf + len, cap - len, "%u %s\n", l,
+						choice[l].name);
+	rfx_vk_cache_write(ctx, path, buf, len, "kernel tuning file");
+	free(buf);
+}
+
+/* One round: builds a session with `choice` (NULL: default order), runs
+ * its profile, and folds each layer's time into best/best_ns. *cands_out
+ * (n_layers) gets the candidates of the first round. */
+static rfx_status round_run(rfx_session *s, const rfx_session_options *opt,
+                            const struct layer_choice *choice,
+                            uint64_t budget_ns, uint64_t *ns, uint64_t *best_ns,
+                            struct layer_choice *best,
+                            struct layer_cands *cands_out)
+{
+	const rfx_graph *g = &s->model->graph;
+	rfx_session t = {.model = s->model};
+	rfx_session_options o = *opt;
+	uint64_t *mine = ns + g->n_layers;
+	rfx_status st;
+
+	o.profile = 1;
+	o.gpu_timing = 0;
+	o.no_warmup = 1;
+	o.golden_check = 0;
+	o.frame_format = RFX_PIXEL_NONE;
+	if ((st = rfx_vk_session_build(&t, &o, choice, 0)) != RFX_OK)
+		return st;
+	if (cands_out)
+		memcpy(cands_out, t.vk->cands, g->n_layers * sizeof(*cands_out));
+	/* The first run compiles; then measured runs while cheap. */
+	uint64_t t0 = now_ns();
+	st = rfx_vk_session_profile(&t, ns, g->n_layers, NULL);
+	for (int rep = 0; st == RFX_OK && rep < 5; rep++) {
+		uint64_t r0 = now_ns();
+		st = rfx_vk_session_profile(&t, ns, g->n_layers, NULL);
+		for (uint32_t l = 0; st == RFX_OK && l < g->n_layers; l++)
+			if (rep == 0 || ns[l] < mine[l])
+				mine[l] = ns[l];
+		if ((now_ns() - r0) * 20 > budget_ns ||
+		    now_ns() - t0 > budget_ns / 4)
+			break;
+	}
+	for (uint32_t l = 0; st == RFX_OK && l < g->n_layers; l++) {
+		const char *v = rfx_vk_session_layer_variant(&t, l);
+		if (!v[0] || t.vk->cands[l].n < 2)
+			continue;
+		if (!best[l].name[0] || mine[l] < best_ns[l]) {
+			best_ns[l] = mine[l];
+			snprintf(best[l].name, sizeof(best[l].name), "%s", v);
+		}
+	}
+	rfx_vk_session_destroy(&t);
+	return st;
+}
+
+static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
+                          uint32_t budget, struct layer_choice *best)
+{
+	rfx_context *ctx = s->model->ctx;
+	uint32_t n = s->model->graph.n_layers, rounds = 1, r;
+	uint64_t budget_ns = (uint64_t)budget * 1000000u, start = now_ns();
+	uint64_t *ns = calloc(3 * (size_t)(n ? n : 1), sizeof(*ns));
+	struct layer_cands *cands = calloc(n ? n : 1, sizeof(*cands));
+	struct layer_choice *try = calloc(n ? n : 1, sizeof(*try));
+	rfx_status st = RFX_E_OUT_OF_MEMORY;
+
+	if (!ns || !cands || !try)
+		goto out;
+	for (r = 0; r < rounds; r++) {
+		uint64_t r0 = now_ns();
+		for (uint32_t l = 0; r && l < n; l++)
+			snprintf(try[l].name, sizeof(try[l].name), "%s",
+				 cands[l].n == 0 ? "" :
+				 cands[l].name[r < cands[l].n ? r : 0]);
+		st = round_run(s, opt, r ? try : NULL, budget_ns, ns,
+			       ns + 2 * (size_t)n, best, r ? NULL : cands);
+		if (st != RFX_OK) {
+			/* A variant this device cannot build or run: keep what
+			 * was measured, say so, and let the session go on. */
+			rfx_log(ctx, RFX_LOG_WARNING, "kernel tuning stopped at "
+				"round %u: %s", r + 1, rfx_status_str(st));
+			st = r ? RFX_OK : st;
+			break;
+		}
+		for (uint32_t l = 0; r == 0 && l < n; l++)
+			if (cands[l].n > rounds)
+				rounds = cands[l].n;
+		uint64_t t = now_ns();
+		if (r + 1 < rounds && t - start + (t - r0) > budget_ns) {
+			rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: the budget "
+				"(%u ms) allowed %u of %u rounds; the rest keep "
+				"their default", budget, r + 1, rounds);
+			break;
+		}
+	}
+	rfx_log(ctx, RFX_LOG_DEBUG, "kernel tuning: %u rounds in %.0f ms",
+		r < rounds ? r + 1 : rounds, (double)(now_ns() - start) / 1e6);
+out:
+	free(ns);
+	free(cands);
+	free(try);
+	return st;
+}
+
+/* Whether any layer has a choice to make (by the default-order plan). */
+static int tunable(const rfx_session *s)
+{
+	const rfx_graph *g = &s->model->graph;
+
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const char *names[RFX_VK_MAX_VARIANTS];
+		rfx_vk_caps all = {.texel = 1, .int8 = 1, .int_dot = 1};
+		if (rfx_vk_layer_variants(g, &g->layers[l], &all, names,
+					  RFX_VK_MAX_VARIANTS) > 1)
+			return 1;
+	}
+	return 0;
+}
+
+rfx_status rfx_vk_tune(rfx_session *s, const rfx_session_options *opt,
+                       struct layer_choice **choice, int *tuned)
+{
+	rfx_context *ctx = s->model->ctx;
+	const rfx_graph *g = &s->model->graph;
+	const char *forced = getenv("RFX_FORCE_VARIANT");
+	char path[640], hdr[128];
+	int have_path, r;
+	uint32_t budget = budget_ms(opt);
+	struct layer_choice *c;
+	rfx_status st;
+
+	*choice = NULL;
+	*tuned = 0;
+	if (opt->tune == RFX_TUNE_OFF || (forced && *forced) || !tunable(s))
+		return RFX_OK;
+	if (!(c = calloc(g->n_layers ? g->n_layers : 1, sizeof(*c))))
+		return RFX_E_OUT_OF_MEMORY;
+	header(ctx, s->model, hdr, sizeof(hdr));
+	have_path = tune_path(ctx, s->model, opt, path, sizeof(path));
+	if (have_path && opt->tune != RFX_TUNE_ALWAYS) {
+		r = read_file(path, hdr, g->n_layers, c);
+		if (r == 1) {
+			*choice = c;
+			*tuned = 2;
+			return RFX_OK;
+		}
+		if (r < 0) {
+			rfx_log(ctx, RFX_LOG_INFO, "kernel tuning file %s is not "
+				"for this device and model or is damaged: "
+				"measuring again", path);
+			memset(c, 0, (g->n_layers ? g->n_layers : 1) * sizeof(*c));
+		}
+	}
+	if (budget == 0 || !ctx->vk.info.timestamps) {
+		free(c);
+		return RFX_OK;
+	}
+	st = measure(s, opt, budget, c);
+	if (st != RFX_OK) {
+		free(c);
+		return st;
+	}
+	if (have_path)
+		write_file(ctx, path, hdr, c, g->n_layers);
+	*choice = c;
+	*tuned = 1;
+	return RFX_OK;
+}
