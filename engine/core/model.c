@@ -69,12 +69,22 @@ static rfx_status load_bytes(rfx_context *ctx, void *bytes, size_t size,
 		goto fail;
 	}
 	if (ctx->backend == RFX_BACKEND_VULKAN) {
+		char before[sizeof(ctx->last_error)];
+
+		memcpy(before, ctx->last_error, sizeof(before));
 		pthread_mutex_lock(&ctx->lock);
 		st = rfx_vk_model_init(m);
 		pthread_mutex_unlock(&ctx->lock);
 		if (st != RFX_OK) {
+			/* Keep the reason init logged (the device limit it
+			 * names) in the last error. */
+			char why[sizeof(ctx->last_error)];
+
+			snprintf(why, sizeof(why), "%s",
+				 strcmp(before, ctx->last_error) != 0 ?
+				 ctx->last_error : rfx_status_str(st));
 			rfx_fail(ctx, st, "%s: uploading the weights failed: %s",
-				 what, rfx_status_str(st));
+				 what, why);
 			goto fail;
 		}
 	}

@@ -48,6 +48,19 @@ rfx_status rfx_vk_buffer_create(rfx_context *ctx, VkDeviceSize size,
 				where == RFX_VK_HOST_VISIBLE ? "host-visible" : "device",
 				(unsigned long long)size);
 	}
+	/* Asking for more than the heap holds is invalid usage (the
+	 * validation layer reports it), not an allocation failure: refuse it
+	 * here, by name. */
+	VkDeviceSize heap = vk->mem.memoryHeaps[vk->mem.memoryTypes[type].heapIndex].size;
+	if (req.size > heap) {
+		rfx_vk_buffer_destroy(ctx, out);
+		return rfx_fail(ctx, RFX_E_OUT_OF_MEMORY,
+				"a %s buffer of %llu bytes is larger than its "
+				"memory heap (%llu bytes)",
+				where == RFX_VK_HOST_VISIBLE ? "host-visible" : "device",
+				(unsigned long long)req.size,
+				(unsigned long long)heap);
+	}
 	VkMemoryAllocateInfo mai = {
 		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
 		.allocationSize = req.size,
