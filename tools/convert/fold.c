@@ -598,25 +598,26 @@ static const struct {
 	const char *op;
 	eval_fn fn;
 	int shape_only; /* needs only the input's shape, not its data */
+	uint32_t min_in; /* inputs 0..min_in-1 must be present */
 } evals[] = {
-	{"Constant", eval_constant, 0},
-	{"Shape", eval_shape, 1},
-	{"Size", eval_size, 1},
-	{"Gather", eval_gather, 0},
-	{"Unsqueeze", eval_unsqueeze, 0},
-	{"Squeeze", eval_squeeze, 0},
-	{"Reshape", eval_reshape, 0},
-	{"Flatten", eval_flatten, 0},
-	{"Concat", eval_concat, 0},
-	{"Cast", eval_cast, 0},
-	{"Add", eval_binary, 0},
-	{"Sub", eval_binary, 0},
-	{"Mul", eval_binary, 0},
-	{"Div", eval_binary, 0},
-	{"Transpose", eval_transpose, 0},
-	{"Slice", eval_slice, 0},
-	{"ConstantOfShape", eval_constant_of_shape, 0},
-	{"Range", eval_range, 0},
+	{"Constant", eval_constant, 0, 0},
+	{"Shape", eval_shape, 1, 1},
+	{"Size", eval_size, 1, 1},
+	{"Gather", eval_gather, 0, 2},
+	{"Unsqueeze", eval_unsqueeze, 0, 1},
+	{"Squeeze", eval_squeeze, 0, 1},
+	{"Reshape", eval_reshape, 0, 1},
+	{"Flatten", eval_flatten, 0, 1},
+	{"Concat", eval_concat, 0, 1},
+	{"Cast", eval_cast, 0, 1},
+	{"Add", eval_binary, 0, 2},
+	{"Sub", eval_binary, 0, 2},
+	{"Mul", eval_binary, 0, 2},
+	{"Div", eval_binary, 0, 2},
+	{"Transpose", eval_transpose, 0, 1},
+	{"Slice", eval_slice, 0, 1},
+	{"ConstantOfShape", eval_constant_of_shape, 0, 1},
+	{"Range", eval_range, 0, 3},
 };
 
 int rfx_fold_knows(const char *op_type)
@@ -655,8 +656,10 @@ rfx_status rfx_fold_node(rfx_ir_graph *g, uint32_t k, int *folded)
 		if (evals[e].shape_only ? !v->shape_known : !v->t.data)
 			return RFX_OK;
 	}
-	if (evals[e].shape_only && (n->n_in < 1 || n->in[0] < 0))
-		return rfx_ir_node_fail(g, k, RFX_E_FORMAT, "needs an input");
+	for (uint32_t j = 0; j < evals[e].min_in; j++)
+		if (j >= n->n_in || n->in[j] < 0)
+			return rfx_ir_node_fail(g, k, RFX_E_FORMAT,
+						"needs input %u", j);
 	st = evals[e].fn(g, k, &out);
 	if (st != RFX_OK) {
 		rfx_ir_tensor_free(&out);
