@@ -5,7 +5,9 @@
  * probability detection and the percentiles. References: images written by
  * stb_image_write from known pixels, numbers worked out by hand.
  */
+#include <malloc.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +205,178 @@ START_TEST(test_decode_refusals)
 }
 END_TEST
 
+/* The marker after the scan whose SOS is at `sos`. */
+static size_t scan_end(const struct mem *j, size_t sos)
+{
+	size_t p = sos + 2 + ((size_t)j->p[sos + 2] << 8 | j->p[sos + 3]);
+
+	for (; p + 1 < j->n; p++)
+		if (j->p[p] == 0xff && j->p[p + 1] != 0 &&
+		    (j->p[p + 1] < 0xd0 || j->p[p + 1] > 0xd7))
+			return p;
+	ck_abort_msg("no marker after the scan at %zu", sos);
+	return 0;
+}
+
+/* Offset of the n-th SOS marker (FF DA) of a JPEG, walking segments and
+ * skipping each scan's entropy-coded data. */
+static size_t nth_sos(const struct mem *j, int nth)
+{
+	size_t p = 2;
+
+	for (;;) {
+		ck_assert(p + 4 <= j->n && j->p[p] == 0xff);
+		uint8_t m = j->p[p + 1];
+		size_t len = 2 + ((size_t)j->p[p + 2] << 8 | j->p[p + 3]);
+		if (m == 0xda) {
+			if (nth-- == 0)
+				return p;
+			p = scan_end(j, p);
+			continue;
+		}
+		p += len;
+	}
+}
+
+static struct mem copy_mem(const struct mem *m)
+{
+	struct mem c = {malloc(m->n), m->n};
+	ck_assert_ptr_nonnull(c.p);
+	memcpy(c.p, m->p, m->n);
+	return c;
+}
+
+/* A progressive JPEG (Pillow, 9x9 RGB: a DC scan on DC tables 0/1, AC
+ * scans each with its own DHT), from the fuzz corpus. */
+static struct mem progressive_jpeg(void)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/../fuzz/corpus/frame/jpeg_prog",
+		 getenv("TEST_DATA"));
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f, "%s", path);
+	struct mem m = {malloc(4096), 0};
+	ck_assert_ptr_nonnull(m.p);
+	ck_assert_int_eq(fgetc(f), 0x31); /* the fuzz target's option byte */
+	m.n = fread(m.p, 1, 4096, f);
+	fclose(f);
+	ck_assert_uint_gt(m.n, 100);
+	return m;
+}
+
+static void expect_refused(const struct mem *m, const char *what, const char *msg)
+{
+	cls_frame f = decode(m, 3);
+	ck_assert_msg(f.status != RFX_OK, "%s: accepted", what);
+	ck_assert_msg(strstr(f.err, msg), "%s: '%s' does not say '%s'", what, f.err, msg);
+}
+
+START_TEST(test_decode_undefined_huffman_table)
+{
+	/* Debian's stb_image (2.27) decodes a scan on a Huffman table no DHT
+	 * defined from uninitialized memory, without checking the symbol
+	 * index it computes: refused by name before stb sees it. */
+	uint8_t *rgb = random_pixels(16, 16, 3, 51);
+	struct mem full = encode('j', rgb, 16, 16, 3); /* DC/AC tables 0, 1 */
+	size_t sos = nth_sos(&full, 0);
+	struct mem bad = copy_mem(&full);
+
+	ck_assert_uint_eq(full.p[sos + 4], 3); /* Y Cb Cr: selectors 00 11 11 */
+	bad.p[sos + 8] = 0x22;
+	expect_refused(&bad, "Cb on DC 2", "Huffman table DC 2, which no DHT defines");
+	bad.p[sos + 8] = 0x13;
+	expect_refused(&bad, "Cb on AC 3", "Huffman table AC 3, which no DHT defines");
+	bad.p[sos + 8] = 0x11;
+	cls_frame f = decode(&bad, 3);
+	ck_assert_int_eq(f.status, RFX_OK);
+	cls_frame_finish(&f);
+
+	/* No DHT at all, and a DHT only inside an APP1 segment (which stb
+	 * skips by its length). */
+	struct mem bare = strip_dht(&full);
+	expect_refused(&bare, "no DHT", "Huffman table DC 0, which no DHT defines");
+	size_t dht = 2;
+	while (full.p[dht + 1] != 0xc4)
+		dht += 2 + ((size_t)full.p[dht + 2] << 8 | full.p[dht + 3]);
+	size_t dht_len = 2 + ((size_t)full.p[dht + 2] << 8 | full.p[dht + 3]);
+	struct mem hidden = {malloc(bare.n + 4 + dht_len), 0};
+	ck_assert_ptr_nonnull(hidden.p);
+	memcpy(hidden.p, bare.p, 2);
+	hidden.p[2] = 0xff;
+	hidden.p[3] = 0xe1;
+	hidden.p[4] = (uint8_t)((dht_len + 2) >> 8);
+	hidden.p[5] = (uint8_t)(dht_len + 2);
+	memcpy(hidden.p + 6, full.p + dht, dht_len);
+	memcpy(hidden.p + 6 + dht_len, bare.p + 2, bare.n - 2);
+	hidden.n = bare.n + 4 + dht_len;
+	expect_refused(&hidden, "DHT in APP1", "Huffman table DC 0, which no DHT defines");
+
+	/* Progressive: a first DC scan needs no AC table (none is defined
+	 * yet there), an AC scan does. */
+	struct mem prog = progressive_jpeg();
+	f = decode(&prog, 3);
+	ck_assert_msg(f.status == RFX_OK, "%s", f.err);
+	ck_assert_uint_eq(f.w, 9);
+	cls_frame_finish(&f);
+	size_t ac = nth_sos(&prog, 1);
+	ck_assert_uint_ne(prog.p[ac + 7], 0); /* Ss: an AC scan */
+	prog.p[ac + 6] = 0x03;
+	expect_refused(&prog, "progressive AC 3", "Huffman table AC 3, which no DHT defines");
+
+	free(prog.p);
+	free(hidden.p);
+	free(bare.p);
+	free(bad.p);
+	free(full.p);
+	free(rgb);
+}
+END_TEST
+
+/* Leaves freed heap chunks of many sizes (stb_image's decoder state is
+ * about 18 KB) filled with a byte. */
+static void dirty_heap(uint8_t byte)
+{
+	void *chunks[258];
+
+	for (int i = 0; i < 258; i++) {
+		size_t n = i < 256 ? 64 + 16 * (size_t)i : (size_t)32768 << (i - 256);
+		chunks[i] = malloc(n);
+		ck_assert_ptr_nonnull(chunks[i]);
+		memset(chunks[i], byte, n);
+	}
+	for (int i = 0; i < 258; i++)
+		free(chunks[i]);
+}
+
+START_TEST(test_decode_undefined_quant_table)
+{
+	/* Y on quantization table 3, which no DQT defines: stb_image 2.27
+	 * takes the table from memory it never set. rfx-classify's stb
+	 * allocates zeroed memory: every coefficient dequantizes to 0, the
+	 * image is flat mid-gray, whatever the heap held before. */
+	uint8_t *rgb = random_pixels(16, 16, 3, 61);
+	struct mem jpg = encode('j', rgb, 16, 16, 3);
+	size_t sof = 2;
+
+	while (jpg.p[sof + 1] != 0xc0)
+		sof += 2 + ((size_t)jpg.p[sof + 2] << 8 | jpg.p[sof + 3]);
+	ck_assert_uint_eq(jpg.p[sof + 12], 0); /* Y's table */
+	jpg.p[sof + 12] = 3;
+	mallopt(M_PERTURB, 0); /* meson's MALLOC_PERTURB_ would fill both alike */
+	for (int k = 0; k < 2; k++) {
+		dirty_heap(k ? 0x6c : 0x11);
+		cls_frame f = decode(&jpg, 1);
+		ck_assert_msg(f.status == RFX_OK, "%s", f.err);
+		for (int i = 0; i < 16 * 16; i++)
+			ck_assert_msg(f.px[i] == 128, "heap 0x%x: pixel %d is %d",
+				      k ? 0x6c : 0x11, i, f.px[i]);
+		cls_frame_finish(&f);
+	}
+	free(jpg.p);
+	free(rgb);
+}
+END_TEST
+
 START_TEST(test_decode_box_shrink)
 {
 	/* 4100 wide is over CLS_MAX_FRAME_SIDE: halved by 2x2 averages,
@@ -288,6 +462,8 @@ TCase *classify_decode_tcase(void)
 	tcase_add_test(tc, test_mjpeg_standard_tables);
 	tcase_add_test(tc, test_decode_refusals);
 	tcase_add_test(tc, test_decode_box_shrink);
+	tcase_add_test(tc, test_decode_undefined_huffman_table);
+	tcase_add_test(tc, test_decode_undefined_quant_table);
 	return tc;
 }
 

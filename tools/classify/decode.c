@@ -185,6 +185,102 @@ static int jpeg_tables_ok(const uint8_t *d, size_t n)
 	return 1;
 }
 
+/* Where stb_image resumes after a scan's entropy-coded data: the first
+ * marker that is not a stuffed FF 00 or a restart marker (its decoder
+ * reads no byte past such a marker; FF fill bytes before a code belong to
+ * the marker). */
+static size_t after_scan(const uint8_t *d, size_t n, size_t p)
+{
+	for (; p + 1 < n; p++) {
+		if (d[p] != 0xff)
+			continue;
+		size_t q = p + 1;
+		while (q < n && d[q] == 0xff)
+			q++;
+		if (q < n && d[q] != 0x00 && (d[q] < 0xd0 || d[q] > 0xd7))
+			return q - 1;
+		p = q;
+	}
+	return n;
+}
+
+/* 0 when every scan uses only Huffman tables a DHT defined before it;
+ * else -1 with the reason in why. Debian's stb_image (2.27) keeps its
+ * decoder state in uninitialized memory and does not check the symbol index
+ * it computes from a table (upstream added the check later): a scan on a
+ * table no DHT defined reads outside the table. This follows stb's own walk
+ * of the markers (stbi__decode_jpeg_header, stbi__decode_jpeg_image):
+ * wherever stb stops with an error, no table is used after that point, so
+ * the rest is left to stb. Baseline scans use their DC and AC tables;
+ * progressive ones the DC table (first DC scans) or the AC table. */
+static int jpeg_undefined_table(const uint8_t *d, size_t n, char *why,
+                                size_t cap)
+{
+	int defined[2][4] = {{0}}, progressive = -1; /* -1: before SOF */
+	size_t p = 2;
+
+	for (;;) {
+		if (progressive < 0 && p > 2) /* stb skips junk here */
+			while (p < n && d[p] != 0xff)
+				p++;
+		if (p + 4 > n || d[p] != 0xff)
+			return 0; /* stb fails here (a scan needs more bytes) */
+		while (p + 4 <= n && d[p + 1] == 0xff)
+			p++;
+		uint8_t m = d[p + 1];
+		size_t len = be16(d + p + 2), end = p + 2 + len;
+		if (m == 0xd9)
+			return 0;
+		if (m == 0xda && progressive >= 0 && end > n) {
+			/* stb would read the missing bytes as zeros. */
+			snprintf(why, cap, "truncated JPEG (a scan header runs past the end)");
+			return -1;
+		}
+		if (len < 2 || end > n)
+			return 0;
+		if (m == 0xc0 || m == 0xc1 || m == 0xc2) {
+			if (progressive >= 0)
+				return 0;
+			progressive = m == 0xc2;
+		} else if (m == 0xc4) {
+			for (size_t q = p + 4; q + 17 <= end;) {
+				uint32_t tc = d[q] >> 4, th = d[q] & 15, codes = 0;
+				if (tc > 1 || th > 3)
+					return 0;
+				for (int i = 1; i <= 16; i++)
+					codes += d[q + i];
+				defined[tc][th] = 1;
+				q += 17 + codes;
+			}
+		} else if (m == 0xda && progressive >= 0) {
+			uint32_t ns = d[p + 4];
+			if (len != 6 + 2 * ns)
+				return 0;
+			uint32_t ss = d[p + 5 + 2 * ns], ah = d[p + 7 + 2 * ns] >> 4;
+			int dc = !progressive || (ss == 0 && ah == 0);
+			int ac = !progressive || ss != 0;
+			for (uint32_t i = 0; i < ns; i++) {
+				uint32_t td = d[p + 6 + 2 * i] >> 4, ta = d[p + 6 + 2 * i] & 15;
+				if (td > 3 || ta > 3)
+					return 0;
+				if ((dc && !defined[0][td]) || (ac && !defined[1][ta])) {
+					int is_dc = dc && !defined[0][td];
+					snprintf(why, cap, "damaged JPEG (a scan uses Huffman "
+						 "table %s %u, which no DHT defines)",
+						 is_dc ? "DC" : "AC", is_dc ? td : ta);
+					return -1;
+				}
+			}
+			p = after_scan(d, n, end);
+			continue;
+		} else if (!(m == 0xdb || m == 0xdd || (m == 0xdc && progressive >= 0) ||
+			     (m >= 0xe0 && m <= 0xef) || m == 0xfe)) {
+			return 0; /* stb's "unknown marker" */
+		}
+		p = end;
+	}
+}
+
 /* The size from the header, without stb_image; 0 when found. */
 static int header_size(enum kind k, const uint8_t *d, size_t n, uint32_t *w,
                        uint32_t *h)
@@ -302,6 +398,7 @@ rfx_status cls_decode_image(const uint8_t *data, size_t len, int channels,
 	uint32_t w = 0, h = 0;
 	int iw, ih, n;
 	const char *why;
+	char reason[96];
 
 	if (len == 0) {
 		cls_frame_fail(f, RFX_E_IO, "empty file (0 bytes)");
@@ -340,6 +437,10 @@ rfx_status cls_decode_image(const uint8_t *data, size_t len, int channels,
 			       "or past its segment)");
 		return f->status;
 	}
+	if (k == K_JPEG && jpeg_undefined_table(data, len, reason, sizeof(reason))) {
+		cls_frame_fail(f, RFX_E_IO, "%s", reason);
+		return f->status;
+	}
 	uint8_t *px = stbi_load_from_memory(data, (int)len, &iw, &ih, &n, channels);
 	if (!px) {
 		cls_frame_fail(f, RFX_E_IO, "cannot decode: %s", stbi_failure_reason());
@@ -358,8 +459,8 @@ rfx_status cls_decode_image(const uint8_t *data, size_t len, int channels,
 		}
 		px = small;
 	} else {
-		/* stb's buffer is malloc'd (no STBI_MALLOC override), but hand
-		 * over a plain one so every frame is freed the same way. */
+		/* stb's buffer comes from its STBI_MALLOC (stb_impl.c), but
+		 * hand over a plain one so every frame is freed the same way. */
 		size_t bytes = (size_t)w * h * (size_t)channels;
 		uint8_t *own = malloc(bytes);
 		if (!own) {
