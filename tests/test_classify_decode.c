@@ -401,6 +401,60 @@ START_TEST(test_decode_box_shrink)
 }
 END_TEST
 
+START_TEST(test_decode_image_sizes)
+{
+	/* 1x1 decodes (PNG and BMP exactly); 0x0 is refused by name. */
+	const uint8_t px[3] = {200, 100, 50};
+	const char kinds[3] = {'p', 'b', 'j'};
+	for (int k = 0; k < 3; k++) {
+		struct mem m = encode(kinds[k], px, 1, 1, 3);
+		cls_frame f = decode(&m, 3);
+		ck_assert_msg(f.status == RFX_OK, "1x1 '%c': %s", kinds[k], f.err);
+		ck_assert_uint_eq(f.w, 1);
+		ck_assert_uint_eq(f.h, 1);
+		if (kinds[k] != 'j')
+			ck_assert_mem_eq(f.px, px, 3);
+		cls_frame_finish(&f);
+		if (kinds[k] == 'p') {
+			memset(m.p + 16, 0, 8); /* IHDR width and height */
+			expect_refused(&m, "0x0 PNG", "zero-sized image (0x0)");
+		} else if (kinds[k] == 'b') {
+			memset(m.p + 18, 0, 8); /* BITMAPINFOHEADER width, height */
+			expect_refused(&m, "0x0 BMP", "zero-sized image (0x0)");
+		}
+		free(m.p);
+	}
+
+	/* At the side limit, and long and thin: 16384x1 is box-shrunk to
+	 * 4096x1 (each pixel the mean of 4), 1x5000 to 1x2500; one more
+	 * pixel than the limit is refused from the header. */
+	const uint32_t dims[2][2] = {{16384, 1}, {1, 5000}};
+	for (int k = 0; k < 2; k++) {
+		uint32_t w = dims[k][0], h = dims[k][1], n = w * h, s = n / (n > 5000 ? 4 : 2);
+		uint8_t *g = random_pixels(w, h, 1, 71 + (uint32_t)k);
+		struct mem m = encode('p', g, (int)w, (int)h, 1);
+		cls_frame f = decode(&m, 1);
+		ck_assert_msg(f.status == RFX_OK, "%ux%u: %s", w, h, f.err);
+		ck_assert_uint_eq(f.w * f.h, s);
+		ck_assert_uint_eq(w > h ? f.h : f.w, 1);
+		for (uint32_t i = 0; i < s; i++) {
+			uint32_t per = n / s, sum = 0;
+			for (uint32_t j = 0; j < per; j++)
+				sum += g[i * per + j];
+			ck_assert_uint_eq(f.px[i], (sum + per / 2) / per);
+		}
+		cls_frame_finish(&f);
+		free(m.p);
+		free(g);
+	}
+	uint8_t *row = random_pixels(16385, 1, 1, 73);
+	struct mem wide = encode('p', row, 16385, 1, 1);
+	expect_refused(&wide, "16385x1", "too large: 16385x1 pixels (at most 16384 per side)");
+	free(wide.p);
+	free(row);
+}
+END_TEST
+
 START_TEST(test_top_k)
 {
 	const float p[6] = {0.1f, 0.3f, 0.05f, 0.3f, 0.2f, 0.05f};
@@ -464,6 +518,7 @@ TCase *classify_decode_tcase(void)
 	tcase_add_test(tc, test_decode_box_shrink);
 	tcase_add_test(tc, test_decode_undefined_huffman_table);
 	tcase_add_test(tc, test_decode_undefined_quant_table);
+	tcase_add_test(tc, test_decode_image_sizes);
 	return tc;
 }
 

@@ -365,11 +365,15 @@ static const char *truncation(enum kind k, const uint8_t *d, size_t n)
 	}
 }
 
-/* Averages k x k blocks: w x h x c -> (w/k) x (h/k) x c. */
+/* Averages k x k blocks: w x h x c -> (w/k) x (h/k) x c. A side shorter
+ * than k is averaged whole (one pixel), so a long thin image keeps a row
+ * or column instead of shrinking to nothing. */
 static uint8_t *box_shrink(const uint8_t *px, uint32_t w, uint32_t h,
                            uint32_t c, uint32_t k, uint32_t *ow, uint32_t *oh)
 {
-	uint32_t nw = w / k, nh = h / k;
+	uint32_t kx = k < w ? k : w, ky = k < h ? k : h;
+	uint32_t nw = w / kx, nh = h / ky;
+	uint64_t area = (uint64_t)kx * ky;
 	uint8_t *out = malloc((size_t)nw * nh * c);
 
 	if (!out)
@@ -378,13 +382,13 @@ static uint8_t *box_shrink(const uint8_t *px, uint32_t w, uint32_t h,
 		for (uint32_t x = 0; x < nw; x++)
 			for (uint32_t ch = 0; ch < c; ch++) {
 				uint64_t sum = 0;
-				for (uint32_t j = 0; j < k; j++) {
-					const uint8_t *r = px + ((size_t)(y * k + j) * w + (size_t)x * k) * c + ch;
-					for (uint32_t i = 0; i < k; i++)
+				for (uint32_t j = 0; j < ky; j++) {
+					const uint8_t *r = px + ((size_t)(y * ky + j) * w + (size_t)x * kx) * c + ch;
+					for (uint32_t i = 0; i < kx; i++)
 						sum += r[(size_t)i * c];
 				}
 				out[((size_t)y * nw + x) * c + ch] =
-					(uint8_t)((sum + (uint64_t)k * k / 2) / ((uint64_t)k * k));
+					(uint8_t)((sum + area / 2) / area);
 			}
 	*ow = nw;
 	*oh = nh;
