@@ -13,7 +13,13 @@
 // Defines: GEMM (1x1, stride 1, no padding: pixels are columns of X);
 // XV4 (with GEMM: X read a vec4 of pixels at a time, H*W % 4 == 0);
 // DEPTHWISE (depthwise: group == C, one output channel x PB pixels, weights in
-// their own layout [M][KH][KW]).
+// their own layout [M][KH][KW]);
+// C4 (any KxK, group 1: X packed by shaders/repack_c4.comp as
+// [N][ceil(C/4)][H*W] vec4, so each fetch of a pixel brings 4 input
+// channels: per kernel tap and 4 channels, 8 weight + 8 pixel fetches
+// for 256 FMA, where the direct kernel needs 2 + 8 for 64. Its sum runs
+// channel block, ky, kx, then the 4 channels: another order than the
+// reference's, within the fp32 tolerance of the tests).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
@@ -21,7 +27,7 @@
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 
-layout(binding = 0) uniform samplerBuffer x;    // X, R (RGBA with XV4)
+layout(binding = 0) uniform samplerBuffer x;    // X, R (RGBA with XV4, C4)
 layout(binding = 1) uniform samplerBuffer w;    // packed, RGBA (R with DEPTHWISE)
 layout(binding = 2) uniform samplerBuffer bias; // R, fp32
 layout(binding = 3) uniform samplerBuffer res;  // R
@@ -137,6 +143,42 @@ void main()
 		xb += int(HW);
 	}
 #endif
+#elif defined(C4)
+	int iy0[PB], ix0[PB];
+	for (uint i = 0; i < PB; i++) {
+		uint px = min(p0 + i, HW - 1u);
+		iy0[i] = int((px / p.OW) * p.SH) - int(p.PT);
+		ix0[i] = int((px % p.OW) * p.SW) - int(p.PL);
+	}
+	uint C4n = (p.C + 3u) / 4u, KK = p.KH * p.KW;
+	int xbase = int(n * C4n * p.H * p.W);
+	for (uint c4 = 0; c4 < C4n; c4++) {
+		// Weight rows of the 4 channels (a missing channel repeats the
+		// last one: its activations are zero).
+		int kc[4];
+		for (uint j = 0; j < 4u; j++)
+			kc[j] = int(min(4u * c4 + j, p.C - 1u) * KK);
+		for (uint ky = 0; ky < p.KH; ky++) {
+			for (uint kx = 0; kx < p.KW; kx++) {
+				int tap = int(ky * p.KW + kx);
+				vec4 wa[4], wb[4];
+				for (uint j = 0; j < 4u; j++) {
+					wa[j] = texelFetch(w, w0 + kc[j] + tap);
+					wb[j] = texelFetch(w, w1 + kc[j] + tap);
+				}
+				for (uint i = 0; i < PB; i++) {
+					int iy = iy0[i] + int(ky * p.DH), ix = ix0[i] + int(kx * p.DW);
+					bool in_ = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
+					vec4 xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0);
+					if (!in_)
+						xv = vec4(0.0);
+					acc0[i] += wa[0] * xv.x + wa[1] * xv.y + wa[2] * xv.z + wa[3] * xv.w;
+					acc1[i] += wb[0] * xv.x + wb[1] * xv.y + wb[2] * xv.z + wb[3] * xv.w;
+				}
+			}
+		}
+		xbase += int(p.H * p.W);
+	}
 #else
 	int iy0[PB], ix0[PB];
 	for (uint i = 0; i < PB; i++) {

@@ -161,10 +161,10 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 	unsetenv("RFX_FORCE_VARIANT");
 }
 
-enum conv_kind { GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE };
+enum conv_kind { GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST };
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
-	"conv_dw_tb",
+	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -173,7 +173,8 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	rfx_graph g;
 	char what[200];
 	int pw = kind == GEMM4 || kind == GEMM;
-	uint32_t N = rnd(1, 2), C = kind == FIRST ? 3 : rnd(1, 21), M = rnd(1, 21);
+	int first = kind == FIRST || kind == C4_FIRST;
+	uint32_t N = rnd(1, 2), C = first ? 3 : rnd(1, 21), M = rnd(1, 21);
 	uint32_t group = 1;
 	uint32_t kh = pw ? 1 : rnd(1, 5), kw = pw ? 1 : rnd(1, 5);
 	uint32_t dh = pw ? 1 : rnd(1, 2), dw = pw ? 1 : rnd(1, 2);
@@ -276,6 +277,50 @@ START_TEST(test_first) { conv_kind_test(FIRST); }
 END_TEST
 START_TEST(test_depthwise) { conv_kind_test(DEPTHWISE); }
 END_TEST
+START_TEST(test_c4) { conv_kind_test(C4); }
+END_TEST
+START_TEST(test_c4_first) { conv_kind_test(C4_FIRST); }
+END_TEST
+
+/* Two conv_c4_tb layers in a row share the scratch buffer: the second
+ * one's repack must wait until the first convolution has read it. */
+START_TEST(test_c4_chain)
+{
+	rfx_builder b;
+	rfx_graph g;
+	uint32_t xd[4] = {1, 6, 9, 7}, wd[4] = {5, 6, 3, 3}, w2d[4] = {7, 5, 3, 3};
+	uint32_t bd[1] = {5}, b2d[1] = {7};
+
+	set_precision(RFX_DTYPE_F32);
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4, xd);
+	uint32_t w = random_const(&b, "w", RFX_DTYPE_F32, 4, wd);
+	uint32_t bias = random_const(&b, "b", RFX_DTYPE_F32, 1, bd);
+	uint32_t w2 = random_const(&b, "w2", RFX_DTYPE_F32, 4, w2d);
+	uint32_t bias2 = random_const(&b, "b2", RFX_DTYPE_F32, 1, b2d);
+	uint32_t h = rfx_builder_tensor(&b, "h", RFX_DTYPE_F32, 0, NULL);
+	uint32_t y = rfx_builder_tensor(&b, "y", RFX_DTYPE_F32, 0, NULL);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv1",
+					 (uint32_t[]){x, w, bias}, 3, h);
+	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
+	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
+	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
+	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
+	l->i[RFX_CONV_GROUP] = 1;
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_layer *l2 = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv2",
+					  (uint32_t[]){h, w2, bias2}, 3, y);
+	l2->i[RFX_CONV_STRIDE_H] = l2->i[RFX_CONV_STRIDE_W] = 2;
+	l2->i[RFX_CONV_DIL_H] = l2->i[RFX_CONV_DIL_W] = 1;
+	l2->i[RFX_CONV_GROUP] = 1;
+	ck_assert_int_eq(rfx_builder_infer(&b, l2), RFX_OK);
+	rfx_builder_output(&b, y);
+	char err[256];
+	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
+		      "builder: %s", err);
+	check_graph(&g, "conv_c4_tb", 1, "two conv_c4_tb layers");
+}
+END_TEST
 
 START_TEST(test_fc)
 {
@@ -297,6 +342,9 @@ int main(void)
 		{"conv_direct_tb", test_direct},
 		{"conv_direct_tb_first_layer", test_first},
 		{"conv_dw_tb", test_depthwise},
+		{"conv_c4_tb", test_c4},
+		{"conv_c4_tb_first_layer", test_c4_first},
+		{"conv_c4_tb_chain", test_c4_chain},
 		{"fc_tb", test_fc},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

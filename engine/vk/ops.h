@@ -38,6 +38,8 @@ typedef struct rfx_vk_dispatch {
 	uint32_t push_size;    /* bytes */
 	uint32_t local[2];     /* workgroup size x, y (specialization) */
 	uint32_t groups[3];
+	/* Bytes of the session's scratch buffer (RFX_VK_SCRATCH) it uses. */
+	uint64_t scratch_bytes;
 } rfx_vk_dispatch;
 
 /* What the device offers the int8 kernels (filled by the session). */
@@ -68,6 +70,11 @@ rfx_status rfx_vk_layer_dispatches(const rfx_graph *g, const rfx_layer *l,
  * weights (rfx_vk_layer_packed()).
  */
 #define RFX_VK_EXTRA_LAYER_PARAMS 2u
+/* The session's scratch buffer, one for all layers (a layer's dispatches
+ * use it in turn; barriers order them like tensors): what a variant needs
+ * between its own dispatches (conv_c4_tb: the input packed by 4). */
+#define RFX_VK_SCRATCH(g) \
+	((g)->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + 2u * (g)->n_layers)
 uint32_t rfx_vk_layer_params_binding(const rfx_graph *g, const rfx_layer *l);
 
 /* The int8 parameter block of l (engine/vk/ops/int8_params.c): for int8
@@ -82,12 +89,14 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * Kernel variants of float CONV2D and FC layers (engine/vk/ops/conv2d_tb.c):
  * "conv2d_sb" / "fc_sb", the storage-buffer kernels that serve every shape,
  * and the texel-buffer kernels "conv_gemm4_tb", "conv_gemm_tb" (1x1,
- * stride 1, no padding), "conv_direct_tb" (group 1), "conv_dw_tb"
- * (depthwise), "fc_tb". Writes the names that serve l into out[0..cap), in
- * the order a device takes without measuring, and returns how many (0 for
- * a layer with one kernel: other ops, int8 layers).
+ * stride 1, no padding), "conv_direct_tb" (group 1), "conv_c4_tb" (group
+ * 1: two dispatches, the input packed by 4 channels into the scratch
+ * buffer, then a direct convolution reading 4 channels per fetch),
+ * "conv_dw_tb" (depthwise), "fc_tb". Writes the names that serve l into
+ * out[0..cap), in the order a device takes without measuring, and returns
+ * how many (0 for a layer with one kernel: other ops, int8 layers).
  */
-#define RFX_VK_MAX_VARIANTS 4
+#define RFX_VK_MAX_VARIANTS 5
 uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
                                const rfx_vk_caps *caps, const char **out,
                                uint32_t cap);

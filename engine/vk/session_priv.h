@@ -52,6 +52,9 @@ struct rfx_vk_session {
 	 * RFX_VK_EXTRA_LAYER_PARAMS + n_layers + layer. */
 	rfx_vk_buffer packed;
 	uint64_t *packed_off, *packed_bytes;
+	/* Scratch (ops.h: RFX_VK_SCRATCH): the largest any dispatch needs. */
+	rfx_vk_buffer scratch;
+	uint64_t scratch_bytes;
 	/* Texel-buffer views, RFX_VK_MAX_BINDINGS_PER_DISPATCH per dispatch
 	 * (VK_NULL_HANDLE for storage bindings). */
 	VkBufferView *views;

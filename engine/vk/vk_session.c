@@ -34,6 +34,11 @@ static void locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
 	const struct rfx_vk_session *v = s->vk;
 	const rfx_graph *g = &s->model->graph;
 
+	if (t == RFX_VK_SCRATCH(g)) {
+		*buf = v->scratch.buf;
+		*off = 0;
+		return;
+	}
 	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + g->n_layers) {
 		*buf = v->packed.buf;
 		*off = v->packed_off[t - g->n_tensors - RFX_VK_EXTRA_LAYER_PARAMS -
@@ -71,6 +76,8 @@ static uint64_t binding_bytes(const rfx_session *s, uint32_t t)
 {
 	const rfx_graph *g = &s->model->graph;
 
+	if (t == RFX_VK_SCRATCH(g))
+		return s->vk->scratch_bytes;
 	if (t >= g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + g->n_layers)
 		return s->vk->packed_bytes[t - g->n_tensors -
 					   RFX_VK_EXTRA_LAYER_PARAMS - g->n_layers];
@@ -325,7 +332,8 @@ static int dispatch_fits(const rfx_session *s, const rfx_vk_dispatch *d)
 
 	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
 	for (uint32_t b = 0; b < d->n_bindings; b++) {
-		uint64_t bytes = binding_bytes(s, d->tensor[b]);
+		uint64_t bytes = d->tensor[b] == RFX_VK_SCRATCH(&s->model->graph)
+				 ? d->scratch_bytes : binding_bytes(s, d->tensor[b]);
 		if (d->view[b] == RFX_VK_VIEW_STORAGE) {
 			if (bytes > ctx->vk.info.max_storage_buffer_range)
 				return 0;
@@ -374,7 +382,10 @@ static rfx_status plan_variant(rfx_session *s, const rfx_layer *ly,
 	for (uint32_t i = 0; i < nv; i++) {
 		st = rfx_vk_layer_variant_dispatches(g, ly, names[i], d, n, err,
 						     errlen);
-		if (st != RFX_OK || !dispatch_fits(s, d))
+		int fits = st == RFX_OK;
+		for (uint32_t k = 0; fits && k < *n; k++)
+			fits = dispatch_fits(s, &d[k]);
+		if (!fits)
 			continue;
 		cand[(*n_cand)++] = names[i];
 	}
@@ -401,8 +412,8 @@ static rfx_status plan_dispatches(rfx_session *s)
 	char err[256];
 	rfx_vk_caps caps = v->caps;
 
-	for (uint32_t l = 0; l < g->n_layers; l++)
-		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 1;
+	for (uint32_t l = 0; l < g->n_layers; l++) /* 2: conv_c4_tb */
+		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 2;
 	cap += 1; /* frame preprocessing */
 	v->dispatch = calloc(cap, sizeof(*v->dispatch));
 	v->layer_of = calloc(cap, sizeof(*v->layer_of));
@@ -420,6 +431,11 @@ static rfx_status plan_dispatches(rfx_session *s)
 			continue;
 		const char *cand[RFX_VK_MAX_VARIANTS];
 		uint32_t n_cand;
+		/* Fresh slots: trying a two-dispatch candidate fills one past
+		 * what the layer may end up using. */
+		memset(v->dispatch + v->n_dispatch, 0,
+		       (ly->op == RFX_OP_CONCAT ? ly->n_inputs : 2) *
+			       sizeof(*v->dispatch));
 		rfx_status st = plan_variant(s, ly, v->choice ? v->choice[l].name : NULL,
 					     v->dispatch + v->n_dispatch, &n,
 					     cand, &n_cand, err, sizeof(err));
@@ -432,6 +448,9 @@ static rfx_status plan_dispatches(rfx_session *s)
 						     &n, err, sizeof(err));
 		if (st != RFX_OK)
 			return rfx_fail(ctx, st, "%s", err);
+		for (uint32_t k = 0; k < n; k++)
+			if (v->dispatch[v->n_dispatch + k].scratch_bytes > v->scratch_bytes)
+				v->scratch_bytes = v->dispatch[v->n_dispatch + k].scratch_bytes;
 		for (uint32_t k = 0; k < n; k++) {
 			rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch + k];
 			for (uint32_t b = 0; b < d->n_bindings; b++) {
@@ -697,7 +716,10 @@ static rfx_status record_cb(rfx_session *s, VkCommandBuffer cb,
 			} else {
 				mine[b].hi = mine[b].lo + binding_bytes(s, t);
 			}
-			if (t >= g->n_tensors || (g->tensors[t].flags & RFX_TENSOR_CONST))
+			if (t == RFX_VK_SCRATCH(g))
+				; /* written and read by dispatches, like a tensor */
+			else if (t >= g->n_tensors ||
+				 (g->tensors[t].flags & RFX_TENSOR_CONST))
 				continue; /* written by the host / never written */
 			for (uint32_t p = 0; p < n_pending && !need; p++)
 				need = (mine[b].write || pending[p].write) &&
@@ -709,8 +731,9 @@ static rfx_status record_cb(rfx_session *s, VkCommandBuffer cb,
 			n_pending = 0;
 		}
 		for (uint32_t b = 0; b < d->n_bindings; b++)
-			if (d->tensor[b] < g->n_tensors &&
-			    !(g->tensors[d->tensor[b]].flags & RFX_TENSOR_CONST))
+			if (d->tensor[b] == RFX_VK_SCRATCH(g) ||
+			    (d->tensor[b] < g->n_tensors &&
+			     !(g->tensors[d->tensor[b]].flags & RFX_TENSOR_CONST)))
 				pending[n_pending++] = mine[b];
 		if (k->pipeline != bound) {
 			vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
@@ -867,6 +890,11 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 		st = make_packed(s, align);
 	if (st == RFX_OK)
 		st = plan_dispatches(s);
+	if (st == RFX_OK && v->scratch_bytes)
+		st = rfx_vk_buffer_create(ctx, v->scratch_bytes,
+					  VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+					  VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT,
+					  RFX_VK_DEVICE_LOCAL, &v->scratch);
 	if (st != RFX_OK)
 		goto fail;
 	if (!opt->no_pipeline_cache)
@@ -942,6 +970,7 @@ void rfx_vk_session_destroy(rfx_session *s)
 	free(v->qparam_off);
 	free(v->qparam_bytes);
 	rfx_vk_buffer_destroy(ctx, &v->packed);
+	rfx_vk_buffer_destroy(ctx, &v->scratch);
 	free(v->packed_off);
 	free(v->packed_bytes);
 	free(v->views);

@@ -78,6 +78,7 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 			if (is_pointwise(g, l))
 				v[n++] = "conv_gemm_tb";
 			v[n++] = "conv_direct_tb";
+			v[n++] = "conv_c4_tb";
 		} else if (caps->texel && is_depthwise(g, l)) {
 			v[n++] = "conv_dw_tb";
 		}
@@ -132,8 +133,9 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	int has_res = l->n_inputs > 3;
 	int dw = strcmp(variant, "conv_dw_tb") == 0;
 	int v4 = strcmp(variant, "conv_gemm4_tb") == 0;
+	int c4 = strcmp(variant, "conv_c4_tb") == 0;
 	/* Without a residual the bias stands in at binding 3: never read. */
-	uint32_t t[5] = {l->inputs[0],
+	uint32_t t[5] = {c4 ? RFX_VK_SCRATCH(g) : l->inputs[0],
 			 dw ? l->inputs[1] : rfx_vk_layer_packed_binding(g, l),
 			 l->inputs[2], has_res ? l->inputs[3] : l->inputs[2],
 			 l->outputs[0]};
@@ -145,7 +147,11 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_bind(d, g, t, 5);
 	snprintf(d->shader, sizeof(d->shader), "%s_%c", variant,
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
-	d->view[0] = v4 ? view_rgba(x->dtype) : view_r(x->dtype);
+	d->view[0] = c4 ? RFX_VK_VIEW_RGBA32F
+		     : v4 ? view_rgba(x->dtype) : view_r(x->dtype);
+	if (c4)
+		d->scratch_bytes = (uint64_t)x->dims[0] * ((x->dims[1] + 3) / 4) *
+				   x->dims[2] * x->dims[3] * 16;
 	d->view[1] = dw ? view_r(w->dtype) : view_rgba(w->dtype);
 	d->view[2] = RFX_VK_VIEW_R32F;
 	d->view[3] = view_r(g->tensors[t[3]].dtype);
@@ -172,6 +178,35 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	}
 	d->groups[2] = y->dims[0];
 	return st;
+}
+
+/* conv_c4_tb's first dispatch: X packed by 4 channels into the scratch
+ * buffer (shaders/repack_c4.comp). */
+static rfx_status repack_c4(const rfx_graph *g, const rfx_layer *l,
+                            rfx_vk_dispatch *d, char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	uint64_t C4 = (x->dims[1] + 3) / 4, HW = (uint64_t)x->dims[2] * x->dims[3];
+	uint64_t total = x->dims[0] * C4 * HW;
+	uint32_t t[2] = {l->inputs[0], RFX_VK_SCRATCH(g)};
+
+	d->tensor[0] = t[0];
+	d->tensor[1] = t[1];
+	d->n_bindings = 2;
+	d->out_binding = 1;
+	d->write_offset = 0;
+	d->write_bytes = d->scratch_bytes = total * 16;
+	snprintf(d->shader, sizeof(d->shader), "repack_c4");
+	d->view[0] = view_r(x->dtype);
+	d->view[1] = RFX_VK_VIEW_STORAGE;
+	if (total > UINT32_MAX) {
+		snprintf(err, errlen, "input of %llu texels",
+			 (unsigned long long)total);
+		return RFX_E_UNSUPPORTED;
+	}
+	rfx_vk_push(d, (uint32_t[]){x->dims[1], (uint32_t)HW, (uint32_t)C4,
+				    (uint32_t)total}, 4);
+	return rfx_vk_groups_1d(d, total, err, errlen);
 }
 
 static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
@@ -208,7 +243,7 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
                                            char *err, size_t errlen)
 {
 	char e[200];
-	rfx_status st;
+	rfx_status st = RFX_OK;
 
 	*n = 0;
 	memset(d, 0, sizeof(*d));
@@ -217,15 +252,22 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {
+		int two = strcmp(variant, "conv_c4_tb") == 0;
 		e[0] = '\0';
-		st = l->op == RFX_OP_FC ? fc_tb(g, l, d, e, sizeof(e))
-					: conv_tb(g, l, variant, d, e, sizeof(e));
+		if (two) {
+			memset(d + 1, 0, sizeof(*d));
+			st = repack_c4(g, l, d, e, sizeof(e));
+		}
+		if (l->op == RFX_OP_FC)
+			st = fc_tb(g, l, d, e, sizeof(e));
+		else if (st == RFX_OK)
+			st = conv_tb(g, l, variant, d + two, e, sizeof(e));
 		if (st != RFX_OK)
 			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
 				 variant, e);
-		*n = st == RFX_OK;
+		*n = st == RFX_OK ? 1u + (uint32_t)two : 0u;
 	}
-	if (st == RFX_OK)
-		snprintf(d->variant, sizeof(d->variant), "%s", variant);
+	for (uint32_t i = 0; st == RFX_OK && i < *n; i++)
+		snprintf(d[i].variant, sizeof(d[i].variant), "%s", variant);
 	return st;
 }
