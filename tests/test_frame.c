@@ -63,6 +63,23 @@ START_TEST(test_reference_identity_and_downscale)
 	rfx_frame_preprocess(&p, g, o2);
 	ck_assert_float_eq_tol(o2[0], (10 + 20 + 50 + 60) / 4.0f, 1e-5f);
 	ck_assert_float_eq_tol(o2[1], (30 + 40 + 70 + 80) / 4.0f, 1e-5f);
+	/* A 1x1 frame: stretched or cropped, every output is its pixel;
+	 * letterboxed into 4x2, the centre 2x2 is, the sides are black. */
+	float o3[8];
+	pp = plain(1, 4, 2);
+	for (int fit = RFX_FIT_STRETCH; fit <= RFX_FIT_LETTERBOX; fit++) {
+		ck_assert_int_eq(rfx_frame_params_make(&pp, RFX_PIXEL_GRAY8,
+						       (rfx_frame_fit)fit, 1, 1, 0, &p), RFX_OK);
+		rfx_frame_preprocess(&p, g + 6, o3);
+		for (int i = 0; i < 8; i++)
+			ck_assert_float_eq_tol(o3[i], fit == RFX_FIT_LETTERBOX &&
+					       (i % 4 == 0 || i % 4 == 3) ? 0.0f : 70.0f, 1e-5f);
+	}
+	/* 0 wide or high: refused. */
+	ck_assert_int_eq(rfx_frame_params_make(&pp, RFX_PIXEL_GRAY8, RFX_FIT_STRETCH,
+					       0, 0, 0, &p), RFX_E_INVALID_ARGUMENT);
+	ck_assert_int_eq(rfx_frame_params_make(&pp, RFX_PIXEL_GRAY8, RFX_FIT_STRETCH,
+					       4, 0, 0, &p), RFX_E_INVALID_ARGUMENT);
 }
 END_TEST
 
@@ -177,8 +194,8 @@ static void run_frames(rfx_context *vk, rfx_context *cpu, uint32_t c, rfx_dtype 
 {
 	static const rfx_pixel_format fmts[] = {RFX_PIXEL_RGB24, RFX_PIXEL_BGR24,
 		RFX_PIXEL_GRAY8, RFX_PIXEL_YUYV, RFX_PIXEL_RGBA32};
-	static const uint32_t sizes[][2] = {{64, 48}, {17, 9}, {30, 40}, {8, 8}};
-	/* (YUYV frames have even widths: 17 becomes 18 there.) */
+	static const uint32_t sizes[][2] = {{64, 48}, {17, 9}, {30, 40}, {8, 8}, {1, 1}};
+	/* (YUYV frames have even widths: 17 becomes 18 there, 1 becomes 2.) */
 	uint32_t W = 20, H = 14, seed = 77;
 	size_t n;
 	void *bytes = identity_model(c, W, H, dt, color, &n);
@@ -268,6 +285,8 @@ START_TEST(test_frame_api_errors)
 	o.frame_max_height = 16;
 	ck_assert_int_eq(rfx_session_create(m, &o, &s), RFX_OK);
 	ck_assert_int_eq(rfx_session_set_frame(s, 17, 4, 0), RFX_E_INVALID_ARGUMENT);
+	ck_assert_int_eq(rfx_session_set_frame(s, 0, 0, 0), RFX_E_INVALID_ARGUMENT);
+	ck_assert_int_eq(rfx_session_set_frame(s, 8, 0, 0), RFX_E_INVALID_ARGUMENT);
 	ck_assert_int_eq(rfx_session_set_frame(s, 15, 4, 0), RFX_E_INVALID_ARGUMENT);
 	ck_assert_int_eq(rfx_session_set_frame(s, 8, 4, 10), RFX_E_INVALID_ARGUMENT);
 	ck_assert_int_eq(rfx_session_set_frame(s, 8, 4, 64), RFX_OK);
