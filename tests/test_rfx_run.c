@@ -225,6 +225,45 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* Hostile model files and a device that does not exist: a named status and
+ * the reason on stderr, a non-zero exit, no crash. */
+START_TEST(test_hostile_models)
+{
+	char path[1200], good[1200];
+	unsigned char buf[65536];
+	size_t n;
+	FILE *f;
+
+	write_npy("y.npy", yv, 1, ydims);
+	snprintf(good, sizeof(good), "%s/one.rfx", dir);
+	f = fopen(good, "rb");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_uint_gt(n, RFX_FORMAT_HEADER_SIZE);
+
+	snprintf(path, sizeof(path), "%s/cut.rfx", dir);
+	f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(buf, 1, n / 2, f), n / 2);
+	fclose(f);
+	ck_assert_int_eq(run_tool("-b cpu cut.rfx y.npy -o outs"), 1);
+	ck_assert_msg(strstr(err_text(), "RFX_E_FORMAT") && strstr(err_text(), "cut.rfx"),
+		      "%s", err_text());
+
+	buf[RFX_HDR_VERSION] = RFX_FORMAT_VERSION + 1; /* little-endian u32 */
+	snprintf(path, sizeof(path), "%s/future.rfx", dir);
+	f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+	fclose(f);
+	ck_assert_int_eq(run_tool("-b cpu future.rfx y.npy -o outs"), 1);
+	ck_assert_msg(strstr(err_text(), "RFX_E_UNSUPPORTED") && strstr(err_text(), "newer"),
+		      "%s", err_text());
+
+	ck_assert_int_eq(run_tool("--device 999 one.rfx y.npy -o outs"), 1);
+	ck_assert_msg(strstr(err_text(), "RFX_E_NO_DEVICE"), "%s", err_text());
+}
+END_TEST
+
 static Suite *rfx_run_suite(void)
 {
 	Suite *s = suite_create("rfx_run");
@@ -234,6 +273,7 @@ static Suite *rfx_run_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_run_cpu);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_hostile_models);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vulkan");
