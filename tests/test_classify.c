@@ -690,6 +690,44 @@ START_TEST(test_cli_bad_inputs)
 }
 END_TEST
 
+START_TEST(test_cli_image_sizes)
+{
+	/* The smallest images, one at the side limit and long and thin
+	 * (box-shrunk to 4096x1 first), and one with no pixels: every
+	 * non-empty one classified by its colour, the empty one reported. */
+	make_dir("sizes");
+	write_image("sizes/a_1x1.png", 'p', 1, 1, 3, red);
+	write_image("sizes/b_1x1.bmp", 'b', 1, 1, 3, green);
+	uint8_t *px = solid(16384, 1, blue);
+	write_image("sizes/d_16384x1.png", 'p', 16384, 1, 3, px);
+	free(px);
+	char *png = slurp("sizes/a_1x1.png");
+	char p[700];
+	path_of(p, sizeof(p), "sizes/a_1x1.png");
+	struct stat sb;
+	ck_assert_int_eq(stat(p, &sb), 0);
+	memset(png + 16, 0, 8); /* IHDR: 0x0 */
+	write_bytes("sizes/c_0x0.png", png, (size_t)sb.st_size);
+	free(png);
+
+	struct result r = run_json("colors.rfx sizes -k 4");
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_int_eq(r.n_lines, 5);
+	double m[3];
+	rgb_means(red[0], red[1], red[2], m);
+	check_frame(r.lines[0], 0, "a_1x1.png", m, 1, 1e-5);
+	rgb_means(green[0], green[1], green[2], m);
+	check_frame(r.lines[1], 1, "b_1x1.bmp", m, 1, 1e-5);
+	ck_assert(!boolean(r.lines[2], "ok"));
+	ck_assert_ptr_nonnull(strstr(str(r.lines[2], "error"), "zero-sized image (0x0)"));
+	ck_assert_ptr_nonnull(strstr(r.err, "c_0x0.png: "));
+	rgb_means(blue[0], blue[1], blue[2], m);
+	check_frame(r.lines[3], 3, "d_16384x1.png", m, 1, 1e-5);
+	summary(&r, 4, 3, 1);
+	result_free(&r);
+}
+END_TEST
+
 START_TEST(test_cli_annotate)
 {
 	struct result r = run("colors.rfx colors/a_red.png colors/c_blue.bmp -q --annotate ann");
@@ -787,6 +825,7 @@ static Suite *classify_suite(void)
 	tcase_add_test(cli, test_cli_stream_yuyv);
 	tcase_add_test(cli, test_cli_stream_ends_mid_frame);
 	tcase_add_test(cli, test_cli_bad_inputs);
+	tcase_add_test(cli, test_cli_image_sizes);
 	tcase_add_test(cli, test_cli_annotate);
 	tcase_add_test(cli, test_cli_deadline);
 	tcase_add_test(cli, test_cli_usage);
