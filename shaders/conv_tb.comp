@@ -19,7 +19,10 @@
 // channels: per kernel tap and 4 channels, 8 weight + 8 pixel fetches
 // for 256 FMA, where the direct kernel needs 2 + 8 for 64. Its sum runs
 // channel block, ky, kx, then the 4 channels: another order than the
-// reference's, within the fp32 tolerance of the tests).
+// reference's, within the fp32 tolerance of the tests);
+// DW_C4 (depthwise with one output channel per input channel, X packed by
+// 4 as for C4: 4 channels x PB pixels per invocation, each pixel fetch
+// serving 4 channels; the sum keeps the reference's order, ky then kx).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
@@ -55,7 +58,53 @@ void store(uint n, uint m, uint px, float v)
 	y[o] = Y_T(apply_act(v, p.act, p.a0, p.a1));
 }
 
-#ifdef DEPTHWISE
+#ifdef DW_C4
+void main()
+{
+	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
+	if (id >= p.npb * p.nmb)
+		return;
+	uint pb = id % p.npb, cb = id / p.npb;
+	uint HW = p.OH * p.OW, p0 = pb * PB;
+	int iy0[PB], ix0[PB];
+	vec4 acc[PB];
+	vec4 b;
+	int wrow[4];
+	for (uint j = 0; j < 4u; j++) {
+		uint m = min(4u * cb + j, p.M - 1u);
+		b[j] = texelFetch(bias, int(m)).r;
+		wrow[j] = int(m * p.KH * p.KW);
+	}
+	for (uint i = 0; i < PB; i++) {
+		uint px = min(p0 + i, HW - 1u);
+		iy0[i] = int((px / p.OW) * p.SH) - int(p.PT);
+		ix0[i] = int((px % p.OW) * p.SW) - int(p.PL);
+		acc[i] = b;
+	}
+	int xbase = int((n * p.nmb + cb) * p.H * p.W);
+	for (uint ky = 0; ky < p.KH; ky++) {
+		for (uint kx = 0; kx < p.KW; kx++) {
+			int tap = int(ky * p.KW + kx);
+			vec4 wv = vec4(texelFetch(w, wrow[0] + tap).r, texelFetch(w, wrow[1] + tap).r,
+				       texelFetch(w, wrow[2] + tap).r, texelFetch(w, wrow[3] + tap).r);
+			for (uint i = 0; i < PB; i++) {
+				int iy = iy0[i] + int(ky * p.DH), ix = ix0[i] + int(kx * p.DW);
+				bool in_ = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
+				vec4 xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0);
+				if (in_)
+					acc[i] += wv * xv;
+			}
+		}
+	}
+	for (uint i = 0; i < PB; i++) {
+		if (p0 + i >= HW)
+			break;
+		for (uint j = 0; j < 4u; j++)
+			if (4u * cb + j < p.M)
+				store(n, 4u * cb + j, p0 + i, acc[i][j]);
+	}
+}
+#elif defined(DEPTHWISE)
 void main()
 {
 	uint id = LINEAR_ID, n = gl_WorkGroupID.z;

@@ -161,10 +161,10 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 	unsetenv("RFX_FORCE_VARIANT");
 }
 
-enum conv_kind { GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST };
+enum conv_kind { GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4 };
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
-	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb",
+	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -183,6 +183,10 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	if (kind == DEPTHWISE) {
 		group = C;
 		M = C * rnd(1, 2);
+	}
+	if (kind == DW_C4) {
+		C = rnd(2, 21); /* group 1 would be a plain convolution */
+		group = M = C;
 	}
 	if (kind == GEMM4)
 		W = 4 * rnd(1, 4);
@@ -281,6 +285,8 @@ START_TEST(test_c4) { conv_kind_test(C4); }
 END_TEST
 START_TEST(test_c4_first) { conv_kind_test(C4_FIRST); }
 END_TEST
+START_TEST(test_dw_c4) { conv_kind_test(DW_C4); }
+END_TEST
 
 /* Two conv_c4_tb layers in a row share the scratch buffer: the second
  * one's repack must wait until the first convolution has read it. */
@@ -345,6 +351,7 @@ int main(void)
 		{"conv_c4_tb", test_c4},
 		{"conv_c4_tb_first_layer", test_c4_first},
 		{"conv_c4_tb_chain", test_c4_chain},
+		{"conv_dw_c4_tb", test_dw_c4},
 		{"fc_tb", test_fc},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -92,7 +92,8 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * stride 1, no padding), "conv_direct_tb" (group 1), "conv_c4_tb" (group
  * 1: two dispatches, the input packed by 4 channels into the scratch
  * buffer, then a direct convolution reading 4 channels per fetch),
- * "conv_dw_tb" (depthwise), "fc_tb". Writes the names that serve l into
+ * "conv_dw_tb" (depthwise), "conv_dw_c4_tb" (depthwise, one output channel
+ * per input channel, the input packed by 4 likewise), "fc_tb". Writes the names that serve l into
  * out[0..cap), in the order a device takes without measuring, and returns
  * how many (0 for a layer with one kernel: other ops, int8 layers).
  */

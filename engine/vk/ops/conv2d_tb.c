@@ -81,6 +81,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 			v[n++] = "conv_c4_tb";
 		} else if (caps->texel && is_depthwise(g, l)) {
 			v[n++] = "conv_dw_tb";
+			if (y->dims[1] == g->tensors[l->inputs[0]].dims[1])
+				v[n++] = "conv_dw_c4_tb";
 		}
 		v[n++] = "conv2d_sb";
 	}
@@ -131,9 +133,10 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
-	int dw = strcmp(variant, "conv_dw_tb") == 0;
+	int dwc4 = strcmp(variant, "conv_dw_c4_tb") == 0;
+	int dw = dwc4 || strcmp(variant, "conv_dw_tb") == 0;
 	int v4 = strcmp(variant, "conv_gemm4_tb") == 0;
-	int c4 = strcmp(variant, "conv_c4_tb") == 0;
+	int c4 = dwc4 || strcmp(variant, "conv_c4_tb") == 0;
 	/* Without a residual the bias stands in at binding 3: never read. */
 	uint32_t t[5] = {c4 ? RFX_VK_SCRATCH(g) : l->inputs[0],
 			 dw ? l->inputs[1] : rfx_vk_layer_packed_binding(g, l),
@@ -141,7 +144,8 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 			 l->outputs[0]};
 	uint64_t HW = (uint64_t)y->dims[2] * y->dims[3];
 	uint64_t npb = (HW + PB - 1) / PB;
-	uint64_t nmb = dw ? y->dims[1] : (y->dims[1] + OB - 1) / OB;
+	uint64_t nmb = dwc4 ? (y->dims[1] + 3) / 4
+		       : dw ? y->dims[1] : (y->dims[1] + OB - 1) / OB;
 	rfx_status st;
 
 	rfx_vk_bind(d, g, t, 5);
@@ -252,7 +256,8 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {
-		int two = strcmp(variant, "conv_c4_tb") == 0;
+		int two = strcmp(variant, "conv_c4_tb") == 0 ||
+			  strcmp(variant, "conv_dw_c4_tb") == 0;
 		e[0] = '\0';
 		if (two) {
 			memset(d + 1, 0, sizeof(*d));
