@@ -9,6 +9,7 @@
 #   bench/soak.sh [--build DIR] [--precision fp32|fp16|int8] [RFX-SOAK OPTIONS]
 #   e.g. bench/soak.sh -n 20000, bench/soak.sh --backend cpu -n 2000
 set -euo pipefail
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.."
 build=build
 precision=fp32
@@ -16,7 +17,7 @@ while [[ $# -gt 0 ]]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--precision) precision=$2; shift 2 ;;
-	-h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,10s/^# \{0,1\}//p' "$self"; exit 0 ;;
 	*) break ;;
 	esac
 done
