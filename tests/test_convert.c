@@ -367,6 +367,9 @@ START_TEST(test_cli)
 		 "0.5,0.25,0.125 --std 0.5,0.5,2 --scale 0.00392156862 "
 		 "--color bgr --precision fp16", model, tmpdir, tmpdir);
 	ck_assert_int_eq(cli(args), 0);
+	out = slurp_tmp("err");
+	ck_assert_ptr_null(strstr(out, "warning"));
+	free(out);
 	out = slurp_tmp("out");
 	ck_assert_ptr_nonnull(strstr(out, "\"layers\": 10"));
 	ck_assert_ptr_nonnull(strstr(out, "\"precision\": \"fp16\""));
@@ -389,6 +392,17 @@ START_TEST(test_cli)
 	ck_assert_uint_eq(pp.height, 16);
 	rfx_model_destroy(m);
 	test_context_done(ctx);
+
+	/* Fewer labels than classes: converted, with a warning. */
+	f = fopen(strcat(strcpy(args, tmpdir), "/labels3.txt"), "w");
+	fputs("a\nb\nc\n", f);
+	fclose(f);
+	snprintf(args, sizeof(args), "%s -o %s/m3.rfx -q --labels %s/labels3.txt",
+		 model, tmpdir, tmpdir);
+	ck_assert_int_eq(cli(args), 0);
+	out = slurp_tmp("err");
+	ck_assert_ptr_nonnull(strstr(out, "3 labels, but output 'output' has 6 classes"));
+	free(out);
 
 	/* Wrong channel count for --mean: an error, no file. */
 	snprintf(args, sizeof(args), "%s -o %s/bad.rfx --mean 1,2", model,

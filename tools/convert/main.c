@@ -516,11 +516,15 @@ int main(int argc, char **argv)
 	if ((st = rfx_convert_onnx(onnx, onnx_size, &opt, &g, &stats, err,
 				   sizeof(err))))
 		goto out;
+	/* Classes per image: every element past the batch dimension, as
+	 * rfx-classify counts them ([1,1000] and [1,1000,1,1] alike). */
 	const rfx_tensor *y = &g.tensors[g.outputs[0]];
-	if (n_labels && y->rank && y->dims[y->rank - 1] != n_labels)
+	uint64_t classes = rfx_tensor_elements(y) /
+			   (y->rank >= 2 && y->dims[0] ? y->dims[0] : 1);
+	if (n_labels && classes != n_labels)
 		fprintf(stderr, "rfx-convert: warning: %u labels, but output "
-			"'%s' has %u classes\n", n_labels, y->name,
-			y->dims[y->rank - 1]);
+			"'%s' has %llu classes\n", n_labels, y->name,
+			(unsigned long long)classes);
 	if ((st = rfx_format_write(&g, &bytes, &size, err, sizeof(err))) ||
 	    (st = rfx_file_write_atomic(a.output, bytes, size, err, sizeof(err))))
 		goto out;
