@@ -631,7 +631,7 @@ END_TEST
 
 /* A folding bomb: ConstantOfShape of a 2^29-element shape, in a few
  * hundred bytes, used by an Add so that it must be folded. The converter
- * refuses it by its folding budget (64 MiB + 4x the file) instead of
+ * refuses it by its folding budget (16 MiB + 4x the file) instead of
  * allocating 2 GiB; a 1,000-element one still folds. */
 START_TEST(test_fold_budget)
 {

@@ -98,7 +98,7 @@ typedef struct rfx_ir_graph {
 
 /* Folding budget when the caller sets none; rfx_convert_onnx allows this
  * plus four times the ONNX file's size. */
-#define RFX_FOLD_MIN_BUDGET ((uint64_t)64 << 20)
+#define RFX_FOLD_MIN_BUDGET ((uint64_t)16 << 20)
 
 void rfx_ir_init(rfx_ir_graph *g);
 void rfx_ir_finish(rfx_ir_graph *g);
