@@ -33,6 +33,10 @@
 static rfx_context *ctx;
 static uint32_t seed;
 static int use_dot;   /* the path under test */
+/* Group-1 convolutions have two kernels (conv_i8_c4_tb, conv2d_i8_sb): the
+ * one forced through RFX_FORCE_VARIANT, which the conv layers named "conv"
+ * must run (NULL: the default choice, unchecked). */
+static const char *force_variant;
 static int dot_seen;  /* dispatches on the dot product in the last graph */
 
 static void setup(void)
@@ -205,6 +209,15 @@ static void check_graph(rfx_graph *g, const char *what)
 	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
 	rfx_vk_session_stats_get(&s, &stats);
 	dot_seen = (int)stats.int8_dot;
+	for (uint32_t l = 0; force_variant && l < g->n_layers; l++) {
+		const rfx_layer *ly = &g->layers[l];
+		if (ly->op == RFX_OP_CONV2D && ly->i[RFX_CONV_GROUP] == 1)
+			ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&s, l),
+					     force_variant) == 0,
+				      "%s: layer %u runs '%s', not '%s'", what, l,
+				      rfx_vk_session_layer_variant(&s, l),
+				      force_variant);
+	}
 	if (!use_dot)
 		ck_assert_msg(stats.int8_dot == 0, "%s: fallback forced, %u dot dispatches",
 			      what, stats.int8_dot);
@@ -370,17 +383,26 @@ static int ctx_has_dot(void)
 	       VK_API_VERSION_MINOR(info.api_version) >= 3;
 }
 
+/* Each group-1 case on both kernels; depthwise and grouped ones have one. */
 START_TEST(test_conv2d)
 {
-	for (use_dot = 1; use_dot >= 0; use_dot--) {
-		int dots = 0;
-		for (int i = 0; i < 10; i++) {
-			conv_case(i);
-			dots += dot_seen;
+	static const char *const kernels[] = {"conv2d_i8_sb", "conv_i8_c4_tb"};
+
+	for (int k = 0; k < 2; k++) {
+		force_variant = kernels[k];
+		setenv("RFX_FORCE_VARIANT", force_variant, 1);
+		for (use_dot = 1; use_dot >= 0; use_dot--) {
+			int dots = 0;
+			for (int i = 0; i < 10; i++) {
+				conv_case(i);
+				dots += dot_seen;
+			}
+			if (use_dot && ctx_has_dot())
+				ck_assert_msg(dots > 0, "the dot-product path was never taken");
 		}
-		if (use_dot && ctx_has_dot())
-			ck_assert_msg(dots > 0, "the dot-product path was never taken");
 	}
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
 }
 END_TEST
 

@@ -21,6 +21,9 @@ enum rfx_vk_view {
 	RFX_VK_VIEW_R16F,
 	RFX_VK_VIEW_RGBA32F,
 	RFX_VK_VIEW_RGBA16F,
+	RFX_VK_VIEW_R8I,      /* int8 kernels: one int8 per texel */
+	RFX_VK_VIEW_RGBA8I,   /* four int8 */
+	RFX_VK_VIEW_RGBA32I,  /* four int32 (parameter blocks) */
 };
 
 typedef struct rfx_vk_dispatch {
@@ -49,6 +52,7 @@ typedef struct rfx_vk_caps {
 	                unpacking fallback (the session clears it when the
 	                environment has RFX_NO_INT_DOT=1) */
 	int texel;   /* uniform texel buffers of R32F, R16F, RGBA32F, RGBA16F */
+	int texel_i8; /* and of R8I, RGBA8I, RGBA32I (the int8 texel kernels) */
 } rfx_vk_caps;
 
 /* Fills d[0..*n) (room for RFX_MAX_LAYER_INPUTS) for layer l; int8 layers
@@ -93,7 +97,11 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * 1: two dispatches, the input packed by 4 channels into the scratch
  * buffer, then a direct convolution reading 4 channels per fetch),
  * "conv_dw_tb" (depthwise), "conv_dw_c4_tb" (depthwise, one output channel
- * per input channel, the input packed by 4 likewise), "fc_tb". Writes the names that serve l into
+ * per input channel, the input packed by 4 likewise), "fc_tb"; for int8
+ * CONV2D with group 1, "conv_i8_c4_tb" (two dispatches: the input packed
+ * by 4 channels into the scratch buffer, then texel-buffer reads of 4
+ * channels per fetch, 8x8 register blocks) and "conv2d_i8_sb" (storage
+ * buffers, the packed dot product where the device has it). Writes the names that serve l into
  * out[0..cap), in the order a device takes without measuring, and returns
  * how many (0 for a layer with one kernel: other ops, int8 layers).
  */
@@ -104,6 +112,7 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 /* The dispatches of l with the named variant (one of those above). */
 rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
                                            const rfx_layer *l,
+                                           const rfx_vk_caps *caps,
                                            const char *variant,
                                            rfx_vk_dispatch *d, uint32_t *n,
                                            char *err, size_t errlen);

@@ -228,6 +228,7 @@ static rfx_status make_qparams(rfx_session *s, VkDeviceSize align)
 	if (!total)
 		return RFX_OK;
 	st = rfx_vk_buffer_create(ctx, total, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+				  VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
 				  VK_BUFFER_USAGE_TRANSFER_DST_BIT,
 				  direct ? RFX_VK_HOST_VISIBLE : RFX_VK_DEVICE_LOCAL,
 				  &v->qparams);
@@ -268,7 +269,7 @@ static rfx_status make_packed(rfx_session *s, VkDeviceSize align)
 				 sizeof(*v->packed_bytes));
 	if (!v->packed_off || !v->packed_bytes)
 		return RFX_E_OUT_OF_MEMORY;
-	if (!v->caps.texel)
+	if (!v->caps.texel && !v->caps.texel_i8)
 		return RFX_OK;
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		rfx_vk_layer_packed(g, &g->layers[l], NULL, &bytes);
@@ -309,13 +310,16 @@ static const VkFormat view_format[] = {
 	[RFX_VK_VIEW_R16F] = VK_FORMAT_R16_SFLOAT,
 	[RFX_VK_VIEW_RGBA32F] = VK_FORMAT_R32G32B32A32_SFLOAT,
 	[RFX_VK_VIEW_RGBA16F] = VK_FORMAT_R16G16B16A16_SFLOAT,
+	[RFX_VK_VIEW_R8I] = VK_FORMAT_R8_SINT,
+	[RFX_VK_VIEW_RGBA8I] = VK_FORMAT_R8G8B8A8_SINT,
+	[RFX_VK_VIEW_RGBA32I] = VK_FORMAT_R32G32B32A32_SINT,
 };
-static const uint32_t view_bytes[] = {0, 4, 2, 16, 8};
+static const uint32_t view_bytes[] = {0, 4, 2, 16, 8, 1, 4, 16};
 
-/* Uniform texel buffers of every format the texel kernels read. */
-static int has_texel(rfx_context *ctx)
+/* Uniform texel buffers of every format in [first, last]. */
+static int has_texel(rfx_context *ctx, int first, int last)
 {
-	for (int f = RFX_VK_VIEW_R32F; f <= RFX_VK_VIEW_RGBA16F; f++) {
+	for (int f = first; f <= last; f++) {
 		VkFormatProperties fp;
 		vkGetPhysicalDeviceFormatProperties(ctx->vk.phys, view_format[f], &fp);
 		if (!(fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT))
@@ -380,8 +384,8 @@ static rfx_status plan_variant(rfx_session *s, const rfx_layer *ly,
 
 	*n_cand = 0;
 	for (uint32_t i = 0; i < nv; i++) {
-		st = rfx_vk_layer_variant_dispatches(g, ly, names[i], d, n, err,
-						     errlen);
+		st = rfx_vk_layer_variant_dispatches(g, ly, &s->vk->caps, names[i],
+						     d, n, err, errlen);
 		int fits = st == RFX_OK;
 		for (uint32_t k = 0; fits && k < *n; k++)
 			fits = dispatch_fits(s, &d[k]);
@@ -399,8 +403,8 @@ static rfx_status plan_variant(rfx_session *s, const rfx_layer *ly,
 		pick = 0;
 	if (pick < 0)
 		return st != RFX_OK ? st : RFX_E_UNSUPPORTED;
-	return rfx_vk_layer_variant_dispatches(g, ly, cand[pick], d, n, err,
-					       errlen);
+	return rfx_vk_layer_variant_dispatches(g, ly, &s->vk->caps, cand[pick],
+					       d, n, err, errlen);
 }
 
 static rfx_status plan_dispatches(rfx_session *s)
@@ -878,7 +882,8 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 		.int_dot = ctx->vk.int_dot &&
 			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
 			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
-		.texel = has_texel(ctx),
+		.texel = has_texel(ctx, RFX_VK_VIEW_R32F, RFX_VK_VIEW_RGBA16F),
+		.texel_i8 = has_texel(ctx, RFX_VK_VIEW_R8I, RFX_VK_VIEW_RGBA32I),
 	};
 	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
 	st = rfx_plan_build(g, align, v->staging, &v->plan);

@@ -37,6 +37,16 @@ static int float_layer(const rfx_graph *g, const rfx_layer *l)
 	       is_float(g->tensors[l->outputs[0]].dtype);
 }
 
+/* An int8 convolution of group 1 (conv_i8_c4_tb serves it). */
+static int int8_conv(const rfx_graph *g, const rfx_layer *l)
+{
+	return l->op == RFX_OP_CONV2D && rfx_quant_layer_is_int8(l) &&
+	       l->n_inputs >= 3 && l->i[RFX_CONV_GROUP] == 1 &&
+	       g->tensors[l->inputs[0]].dtype == RFX_DTYPE_I8 &&
+	       g->tensors[l->inputs[1]].dtype == RFX_DTYPE_I8 &&
+	       g->tensors[l->outputs[0]].dtype == RFX_DTYPE_I8;
+}
+
 /* 1x1, stride 1, no padding: the output pixels are X's columns. */
 static int is_pointwise(const rfx_graph *g, const rfx_layer *l)
 {
@@ -64,8 +74,18 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 	const char *v[RFX_VK_MAX_VARIANTS];
 	uint32_t n = 0;
 
+	if (int8_conv(g, l) && caps->int8 && caps->texel_i8) {
+		v[n++] = "conv_i8_c4_tb";
+		v[n++] = "conv2d_i8_sb";
+	}
 	if ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l))
-		return 0;
+		n = n < 2 ? 0 : n;
+	else if (n == 0)
+		goto float_variants;
+	for (uint32_t i = 0; i < n && i < cap; i++)
+		out[i] = v[i];
+	return n < cap ? n : cap;
+float_variants:
 	if (l->op == RFX_OP_FC) {
 		if (caps->texel)
 			v[n++] = "fc_tb";
@@ -99,6 +119,26 @@ uint32_t rfx_vk_layer_packed_binding(const rfx_graph *g, const rfx_layer *l)
 	       (uint32_t)(l - g->layers);
 }
 
+/* int8 conv weights [M][C][KK] for conv_i8_c4_tb.comp: [ceil(M/8)]
+ * [ceil(C/4)][KK][8][4], missing channels zero. */
+static void packed_i8_c4(const rfx_tensor *w, void *dst, uint64_t *bytes)
+{
+	uint64_t M = w->dims[0], C = w->dims[1], KK = (uint64_t)w->dims[2] * w->dims[3];
+	uint64_t nmb = (M + OB - 1) / OB, C4 = (C + 3) / 4;
+	const int8_t *src = w->data;
+	int8_t *out = dst;
+
+	*bytes = nmb * C4 * KK * OB * 4;
+	if (!dst)
+		return;
+	memset(dst, 0, *bytes);
+	for (uint64_t m = 0; m < M; m++)
+		for (uint64_t c = 0; c < C; c++)
+			for (uint64_t k = 0; k < KK; k++)
+				out[((((m / OB) * C4 + c / 4) * KK + k) * OB + m % OB) * 4 +
+				    c % 4] = src[(m * C + c) * KK + k];
+}
+
 void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
                          uint64_t *bytes)
 {
@@ -106,10 +146,15 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
 	uint64_t M, K, quads, es;
 
 	*bytes = 0;
-	if ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l) ||
-	    (l->op == RFX_OP_CONV2D && l->i[RFX_CONV_GROUP] != 1))
+	if (!int8_conv(g, l) &&
+	    ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l) ||
+	     (l->op == RFX_OP_CONV2D && l->i[RFX_CONV_GROUP] != 1)))
 		return;
 	w = &g->tensors[l->inputs[1]];
+	if (int8_conv(g, l)) {
+		packed_i8_c4(w, dst, bytes);
+		return;
+	}
 	es = rfx_dtype_size(w->dtype);
 	M = w->dims[0];
 	K = M ? rfx_tensor_elements(w) / M : 0;
@@ -213,6 +258,93 @@ static rfx_status repack_c4(const rfx_graph *g, const rfx_layer *l,
 	return rfx_vk_groups_1d(d, total, err, errlen);
 }
 
+/* conv_i8_c4_tb's first dispatch: X packed by 4 channels into the scratch
+ * buffer (shaders/repack_c4_i8.comp). */
+static rfx_status repack_c4_i8(const rfx_graph *g, const rfx_layer *l,
+                               int32_t zx, rfx_vk_dispatch *d, char *err,
+                               size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	uint64_t C4 = (x->dims[1] + 3) / 4, HW = (uint64_t)x->dims[2] * x->dims[3];
+	uint64_t total = x->dims[0] * C4 * HW;
+
+	d->tensor[0] = l->inputs[0];
+	d->tensor[1] = RFX_VK_SCRATCH(g);
+	d->n_bindings = 2;
+	d->out_binding = 1;
+	d->write_offset = 0;
+	d->write_bytes = d->scratch_bytes = total * 4;
+	snprintf(d->shader, sizeof(d->shader), "repack_c4_i8");
+	d->view[0] = RFX_VK_VIEW_R8I;
+	d->view[1] = RFX_VK_VIEW_STORAGE;
+	if (total > UINT32_MAX) {
+		snprintf(err, errlen, "input of %llu words",
+			 (unsigned long long)total);
+		return RFX_E_UNSUPPORTED;
+	}
+	rfx_vk_push(d, (uint32_t[]){x->dims[1], (uint32_t)HW, (uint32_t)C4,
+				    (uint32_t)total, (uint32_t)zx}, 5);
+	return rfx_vk_groups_1d(d, total, err, errlen);
+}
+
+/* int8 → repack_c4_i8 then shaders/conv_i8_c4_tb.comp (two dispatches). */
+static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
+                                rfx_vk_dispatch *d, char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	int has_res = l->n_inputs > 3;
+	uint32_t t[5] = {RFX_VK_SCRATCH(g), rfx_vk_layer_packed_binding(g, l),
+			 rfx_vk_layer_params_binding(g, l),
+			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
+	uint64_t HW = (uint64_t)y->dims[2] * y->dims[3];
+	uint64_t npb = (HW + PB - 1) / PB, nmb = (y->dims[1] + OB - 1) / OB;
+	rfx_quant_layer q;
+	rfx_status st;
+
+	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
+		return st;
+	memset(d, 0, 2 * sizeof(*d));
+	st = repack_c4_i8(g, l, q.in_zp[0], d, err, errlen);
+	if (st != RFX_OK) {
+		rfx_quant_layer_finish(&q);
+		return st;
+	}
+	d++;
+	rfx_vk_bind(d, g, t, 5);
+	snprintf(d->shader, sizeof(d->shader), "conv_i8_c4_tb");
+	d->scratch_bytes = d[-1].scratch_bytes;
+	d->view[0] = RFX_VK_VIEW_RGBA8I;
+	d->view[1] = RFX_VK_VIEW_RGBA8I;
+	d->view[2] = RFX_VK_VIEW_RGBA32I;
+	d->view[3] = RFX_VK_VIEW_R8I;
+	d->view[4] = RFX_VK_VIEW_STORAGE;
+	uint32_t pc[] = {
+		x->dims[1], x->dims[2], x->dims[3],
+		y->dims[1], y->dims[2], y->dims[3],
+		w->dims[2], w->dims[3],
+		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
+		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
+		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
+		(uint32_t)npb, (uint32_t)nmb,
+		(uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
+		(uint32_t)q.lo, (uint32_t)q.hi,
+		(uint32_t)has_res, (uint32_t)q.in_zp[3],
+	};
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	rfx_vk_push_rq(d, q.in_rq[3]);
+	rfx_vk_push_rq(d, q.sum_rq);
+	rfx_quant_layer_finish(&q);
+	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
+	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "batch %u", y->dims[0]);
+		st = RFX_E_UNSUPPORTED;
+	}
+	d->groups[2] = y->dims[0];
+	return st;
+}
+
 static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
                         rfx_vk_dispatch *d, char *err, size_t errlen)
 {
@@ -242,6 +374,7 @@ static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
 
 rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
                                            const rfx_layer *l,
+                                           const rfx_vk_caps *caps,
                                            const char *variant,
                                            rfx_vk_dispatch *d, uint32_t *n,
                                            char *err, size_t errlen)
@@ -253,6 +386,16 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	memset(d, 0, sizeof(*d));
 	if (strcmp(variant, "conv2d_sb") == 0)
 		st = rfx_vk_op_conv2d(g, l, d, n, err, errlen);
+	else if (strcmp(variant, "conv2d_i8_sb") == 0)
+		st = rfx_vk_layer_dispatches(g, l, caps, d, n, err, errlen);
+	else if (strcmp(variant, "conv_i8_c4_tb") == 0) {
+		e[0] = '\0';
+		st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
+		if (st != RFX_OK)
+			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
+				 variant, e);
+		*n = st == RFX_OK ? 2u : 0u;
+	}
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {

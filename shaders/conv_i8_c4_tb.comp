@@ -1,0 +1,114 @@
+#version 450
+// int8 convolution (group 1, any KxK, stride, padding, dilation) reading
+// every input through uniform texel buffers, 4 input channels per fetch:
+// X packed by shaders/repack_c4_i8.comp as [N][ceil(C/4)][H*W] words of 4
+// int8 (an RGBA8I view), the weights packed once per session as
+// [ceil(M/8)][ceil(C/4)][KH*KW][8][4] int8 (engine/vk/ops/conv2d_tb.c;
+// missing channels zero). One invocation computes 8 output channels x PB
+// pixels in int32: per kernel tap and 4 channels, 8 weight + 8 pixel
+// fetches for 256 multiply-adds. The layer's parameter block
+// (engine/vk/ops/int8_params.c) is read as one RGBA32I texel per channel:
+// bias_q, -, multiplier, shift. The integers are those of
+// engine/cpu/conv2d.c (rfx_cpu_conv2d_i8): acc = bias_q + sum over the taps
+// inside the input of (x - z_x) * w in wrapping int32, so the order of the
+// sum cannot change them; then the requantization of conv2d_i8.comp.
+#extension GL_GOOGLE_include_directive : require
+#include "types.glsl"
+#include "int8.glsl"
+
+#define PB 8
+
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
+
+layout(binding = 0) uniform isamplerBuffer x;   // packed by 4, RGBA8I
+layout(binding = 1) uniform isamplerBuffer w;   // packed, RGBA8I
+layout(binding = 2) uniform isamplerBuffer prm; // RGBA32I, one per channel
+layout(binding = 3) uniform isamplerBuffer res; // R8I
+layout(std430, binding = 4) writeonly buffer Yb { int8_t y[]; };
+
+layout(push_constant) uniform P {
+	uint C, H, W;
+	uint M, OH, OW;
+	uint KH, KW;
+	uint SH, SW, PT, PL, DH, DW;
+	uint npb, nmb;
+	int zx, zy, lo, hi;
+	uint has_res;
+	int zr, rm, rn;   // residual -> sum scale
+	int sm, sn;       // sum scale -> output
+} p;
+
+void store(uint n, uint m, uint px, int acc)
+{
+	uint o = (n * p.M + m) * p.OH * p.OW + px;
+	ivec4 pr = texelFetch(prm, int(m));
+	int v = requant(acc, pr.z, pr.w);
+	if (p.has_res != 0u) {
+		v = sat_add(v, requant(texelFetch(res, int(o)).r - p.zr, p.rm, p.rn));
+		v = requant(v, p.sm, p.sn);
+	}
+	y[o] = int8_t(quant_out(v, p.zy, p.lo, p.hi));
+}
+
+int dot4(ivec4 a, ivec4 b)
+{
+	return a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
+}
+
+void main()
+{
+	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
+	if (id >= p.npb * p.nmb)
+		return;
+	uint pb = id % p.npb, mb = id / p.npb;
+	uint HW = p.OH * p.OW, p0 = pb * PB;
+	uint C4n = (p.C + 3u) / 4u, KK = p.KH * p.KW;
+	ivec4 b0, b1;
+	for (uint j = 0; j < 4u; j++) {
+		b0[j] = texelFetch(prm, int(min(8u * mb + j, p.M - 1u))).x;
+		b1[j] = texelFetch(prm, int(min(8u * mb + 4u + j, p.M - 1u))).x;
+	}
+	ivec4 acc0[PB], acc1[PB];
+	int iy0[PB], ix0[PB];
+	for (uint i = 0; i < PB; i++) {
+		uint px = min(p0 + i, HW - 1u);
+		iy0[i] = int((px / p.OW) * p.SH) - int(p.PT);
+		ix0[i] = int((px % p.OW) * p.SW) - int(p.PL);
+		acc0[i] = b0;
+		acc1[i] = b1;
+	}
+	int xbase = int(n * C4n * p.H * p.W);
+	int wt = int(mb * C4n * KK * 8u);
+	for (uint c4 = 0; c4 < C4n; c4++) {
+		for (uint ky = 0; ky < p.KH; ky++) {
+			for (uint kx = 0; kx < p.KW; kx++) {
+				ivec4 wv[8];
+				for (uint j = 0; j < 8u; j++)
+					wv[j] = texelFetch(w, wt + int(j));
+				wt += 8;
+				for (uint i = 0; i < PB; i++) {
+					int iy = iy0[i] + int(ky * p.DH), ix = ix0[i] + int(kx * p.DW);
+					bool in_ = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
+					ivec4 xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0) - ivec4(p.zx);
+					if (in_) {
+						acc0[i] += ivec4(dot4(wv[0], xv), dot4(wv[1], xv),
+								 dot4(wv[2], xv), dot4(wv[3], xv));
+						acc1[i] += ivec4(dot4(wv[4], xv), dot4(wv[5], xv),
+								 dot4(wv[6], xv), dot4(wv[7], xv));
+					}
+				}
+			}
+		}
+		xbase += int(p.H * p.W);
+	}
+	for (uint i = 0; i < PB; i++) {
+		if (p0 + i >= HW)
+			break;
+		for (uint j = 0; j < 4u; j++) {
+			if (8u * mb + j < p.M)
+				store(n, 8u * mb + j, p0 + i, acc0[i][j]);
+			if (8u * mb + 4u + j < p.M)
+				store(n, 8u * mb + 4u + j, p0 + i, acc1[i][j]);
+		}
+	}
+}
