@@ -6,7 +6,8 @@
 // [ceil(M/8)][ceil(C/4)][KH*KW][8][4] int8 (engine/vk/ops/conv2d_tb.c;
 // missing channels zero). One invocation computes 8 output channels x PB
 // pixels in int32: per kernel tap and 4 channels, 8 weight + 8 pixel
-// fetches for 256 multiply-adds. The layer's parameter block
+// fetches for 256 multiply-adds, done as fp32 FMAs over one kernel row
+// (exact: see below) and added to the int32 sums per row. The layer's parameter block
 // (engine/vk/ops/int8_params.c) is read as one RGBA32I texel per channel:
 // bias_q, -, multiplier, shift. The integers are those of
 // engine/cpu/conv2d.c (rfx_cpu_conv2d_i8): acc = bias_q + sum over the taps
@@ -50,11 +51,6 @@ void store(uint n, uint m, uint px, int acc)
 	y[o] = int8_t(quant_out(v, p.zy, p.lo, p.hi));
 }
 
-int dot4(ivec4 a, ivec4 b)
-{
-	return a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
-}
-
 void main()
 {
 	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
@@ -81,22 +77,33 @@ void main()
 	int wt = int(mb * C4n * KK * 8u);
 	for (uint c4 = 0; c4 < C4n; c4++) {
 		for (uint ky = 0; ky < p.KH; ky++) {
+			// One kernel row in fp32 FMAs: products of at most
+			// 255 * 128 and at most 4 * KW (<= 512) of them per sum
+			// stay below 2^24, so every partial sum is an exact
+			// integer; it joins the int32 sum once per row.
+			vec4 f0[PB], f1[PB];
+			for (uint i = 0; i < PB; i++) {
+				f0[i] = vec4(0.0);
+				f1[i] = vec4(0.0);
+			}
 			for (uint kx = 0; kx < p.KW; kx++) {
-				ivec4 wv[8];
+				vec4 wv[8];
 				for (uint j = 0; j < 8u; j++)
-					wv[j] = texelFetch(w, wt + int(j));
+					wv[j] = vec4(texelFetch(w, wt + int(j)));
 				wt += 8;
 				for (uint i = 0; i < PB; i++) {
 					int iy = iy0[i] + int(ky * p.DH), ix = ix0[i] + int(kx * p.DW);
 					bool in_ = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
-					ivec4 xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0) - ivec4(p.zx);
-					if (in_) {
-						acc0[i] += ivec4(dot4(wv[0], xv), dot4(wv[1], xv),
-								 dot4(wv[2], xv), dot4(wv[3], xv));
-						acc1[i] += ivec4(dot4(wv[4], xv), dot4(wv[5], xv),
-								 dot4(wv[6], xv), dot4(wv[7], xv));
-					}
+					vec4 xv = vec4(texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0) - ivec4(p.zx));
+					if (!in_)
+						xv = vec4(0.0);
+					f0[i] += vec4(dot(wv[0], xv), dot(wv[1], xv), dot(wv[2], xv), dot(wv[3], xv));
+					f1[i] += vec4(dot(wv[4], xv), dot(wv[5], xv), dot(wv[6], xv), dot(wv[7], xv));
 				}
+			}
+			for (uint i = 0; i < PB; i++) {
+				acc0[i] += ivec4(f0[i]);
+				acc1[i] += ivec4(f1[i]);
 			}
 		}
 		xbase += int(p.H * p.W);

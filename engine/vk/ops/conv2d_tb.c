@@ -44,7 +44,8 @@ static int int8_conv(const rfx_graph *g, const rfx_layer *l)
 	       l->n_inputs >= 3 && l->i[RFX_CONV_GROUP] == 1 &&
 	       g->tensors[l->inputs[0]].dtype == RFX_DTYPE_I8 &&
 	       g->tensors[l->inputs[1]].dtype == RFX_DTYPE_I8 &&
-	       g->tensors[l->outputs[0]].dtype == RFX_DTYPE_I8;
+	       g->tensors[l->outputs[0]].dtype == RFX_DTYPE_I8 &&
+	       g->tensors[l->inputs[1]].dims[3] <= 128; /* exact fp32 rows */
 }
 
 /* 1x1, stride 1, no padding: the output pixels are X's columns. */
