@@ -46,7 +46,12 @@ calib=()
 	--scale "$scale" --mean "$mean" --std "$std"
 
 echo "soak.sh: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, load$(uptime | sed 's/.*load/load/; s/load average//')"
-echo "soak.sh: tree $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), model fashion_cnn $precision"
+tree="not a git checkout"
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+	tree=$commit
+	git diff --quiet HEAD 2>/dev/null || tree+=" with uncommitted changes"
+fi
+echo "soak.sh: tree $tree, model fashion_cnn $precision"
 rc=0
 "$soak" "$out/fashion_cnn.$precision.rfx" --json "$out/soak.$precision.json" "$@" || rc=$?
 echo "soak.sh: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load$(uptime | sed 's/.*load/load/; s/load average//'); JSON in $out/soak.$precision.json"
