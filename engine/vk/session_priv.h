@@ -71,6 +71,19 @@ struct rfx_vk_session {
 	} *cands;
 };
 
+/* Where binding t of a dispatch lives (a tensor in the arena, the
+ * weights or the I/O buffers, or past the last tensor one of the session's
+ * own buffers: ops.h), its size, and the kernel a dispatch runs
+ * (vk_session.c). */
+void rfx_vk_session_locate(const rfx_session *s, uint32_t t, VkBuffer *buf,
+                           VkDeviceSize *off);
+uint64_t rfx_vk_session_binding_bytes(const rfx_session *s, uint32_t t);
+const rfx_vk_kernel *rfx_vk_session_kernel_of(const struct rfx_vk_session *v,
+                                              const rfx_vk_dispatch *d);
+/* Creates the command pool, fence and queries and records the command
+ * buffers (vk_session_record.c). */
+rfx_status rfx_vk_session_record(rfx_session *s, const rfx_session_options *opt);
+
 /* Builds s->vk (vk_session.c) with the given per-layer choice (NULL: the
  * default order); `tuned` is what rfx_vk_session_tuned() will report. */
 rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
