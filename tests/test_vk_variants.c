@@ -1,5 +1,6 @@
 /*
- * Every kernel variant of conv2d and fc (engine/vk/ops/conv2d_tb.c), forced
+ * Every kernel variant of float conv2d and fc (engine/vk/ops/conv2d_tb.c:
+ * the texel-buffer ones and the storage-buffer conv2d_sb, fc_sb), forced
  * with RFX_FORCE_VARIANT, against the CPU reference executor on randomized
  * shapes with a fixed seed: channel and pixel counts that are not multiples
  * of the kernels' blocks (8 output channels x 8 pixels), batches, strides,
@@ -161,10 +162,12 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 	unsetenv("RFX_FORCE_VARIANT");
 }
 
-enum conv_kind { GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4 };
+enum conv_kind {
+	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, STORAGE
+};
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
-	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb",
+	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb", "conv2d_sb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -234,7 +237,7 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	check_graph(&g, conv_variant[kind], 0, what);
 }
 
-static void fc_case(rfx_dtype prec)
+static void fc_case(rfx_dtype prec, const char *variant)
 {
 	rfx_builder b;
 	rfx_graph g;
@@ -251,14 +254,14 @@ static void fc_case(rfx_dtype prec)
 					 (uint32_t[]){x, w, bias}, 3, y);
 	l->precision = prec;
 	random_act(l, RFX_FC_ACT);
-	snprintf(what, sizeof(what), "fc_tb %s rows %u K%u N%u act %d",
+	snprintf(what, sizeof(what), "%s %s rows %u K%u N%u act %d", variant,
 		 rfx_dtype_name(prec), rows, K, Nout, l->i[RFX_FC_ACT]);
 	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
 	rfx_builder_output(&b, y);
 	char err[256];
 	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
 		      "%s: builder: %s", what, err);
-	check_graph(&g, "fc_tb", 0, what);
+	check_graph(&g, variant, 0, what);
 }
 
 static void conv_kind_test(enum conv_kind kind)
@@ -286,6 +289,8 @@ END_TEST
 START_TEST(test_c4_first) { conv_kind_test(C4_FIRST); }
 END_TEST
 START_TEST(test_dw_c4) { conv_kind_test(DW_C4); }
+END_TEST
+START_TEST(test_storage) { conv_kind_test(STORAGE); }
 END_TEST
 
 /* Two conv_c4_tb layers in a row share the scratch buffer: the second
@@ -333,8 +338,10 @@ START_TEST(test_fc)
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
 		set_precision(p);
-		for (int i = 0; i < 3; i++)
-			fc_case(p);
+		for (int i = 0; i < 3; i++) {
+			fc_case(p, "fc_tb");
+			fc_case(p, "fc_sb");
+		}
 	}
 }
 END_TEST
@@ -352,7 +359,8 @@ int main(void)
 		{"conv_c4_tb_first_layer", test_c4_first},
 		{"conv_c4_tb_chain", test_c4_chain},
 		{"conv_dw_c4_tb", test_dw_c4},
-		{"fc_tb", test_fc},
+		{"conv2d_sb", test_storage},
+		{"fc_tb_and_fc_sb", test_fc},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
