@@ -149,7 +149,8 @@ static void write_file(rfx_context *ctx, const char *path, const char *hdr,
  * (n_layers) gets the candidates of the first round. */
 static rfx_status round_run(rfx_session *s, const rfx_session_options *opt,
                             const struct layer_choice *choice,
-                            uint64_t budget_ns, uint64_t *ns, uint64_t *best_ns,
+                            uint64_t budget_ns, uint64_t deadline_ns,
+                            uint64_t *ns, uint64_t *best_ns,
                             struct layer_choice *best,
                             struct layer_cands *cands_out)
 {
@@ -168,10 +169,16 @@ static rfx_status round_run(rfx_session *s, const rfx_session_options *opt,
 		return st;
 	if (cands_out)
 		memcpy(cands_out, t.vk->cands, g->n_layers * sizeof(*cands_out));
-	/* The first run compiles; then measured runs while cheap. */
+	/* The first run compiles; then measured runs while cheap. When the
+	 * budget is already spent, the first run's times stand (a slow
+	 * variant is slow with or without its compilation): the overrun is
+	 * at most one run of the slowest candidate. */
 	uint64_t t0 = now_ns();
 	st = rfx_vk_session_profile(&t, ns, g->n_layers, NULL);
-	for (int rep = 0; st == RFX_OK && rep < 5; rep++) {
+	if (st == RFX_OK && now_ns() > deadline_ns)
+		memcpy(mine, ns, g->n_layers * sizeof(*ns));
+	for (int rep = 0; st == RFX_OK && rep < 5 && now_ns() <= deadline_ns;
+	     rep++) {
 		uint64_t r0 = now_ns();
 		st = rfx_vk_session_profile(&t, ns, g->n_layers, NULL);
 		for (uint32_t l = 0; st == RFX_OK && l < g->n_layers; l++)
@@ -213,7 +220,8 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 			snprintf(try[l].name, sizeof(try[l].name), "%s",
 				 cands[l].n == 0 ? "" :
 				 cands[l].name[r < cands[l].n ? r : 0]);
-		st = round_run(s, opt, r ? try : NULL, budget_ns, ns,
+		st = round_run(s, opt, r ? try : NULL, budget_ns,
+			       start + budget_ns, ns,
 			       ns + 2 * (size_t)n, best, r ? NULL : cands);
 		if (st != RFX_OK) {
 			/* A variant this device cannot build or run: keep what
