@@ -227,6 +227,8 @@ static int jpeg_undefined_table(const uint8_t *d, size_t n, char *why,
 			return 0; /* stb fails here (a scan needs more bytes) */
 		while (p + 4 <= n && d[p + 1] == 0xff)
 			p++;
+		if (p + 4 > n)
+			return 0; /* fill bytes up to the end (found by fuzz_frame) */
 		uint8_t m = d[p + 1];
 		size_t len = be16(d + p + 2), end = p + 2 + len;
 		if (m == 0xd9)
@@ -253,6 +255,8 @@ static int jpeg_undefined_table(const uint8_t *d, size_t n, char *why,
 				q += 17 + codes;
 			}
 		} else if (m == 0xda && progressive >= 0) {
+			if (len < 8)
+				return 0; /* stb refuses it: no component */
 			uint32_t ns = d[p + 4];
 			if (len != 6 + 2 * ns)
 				return 0;
