@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"                         (Mesa's own shader cache is then left as it is)\n"
 		"      --tune-ms N        kernel tuning budget of a session that finds\n"
 		"                         no tuning file next to its pipeline cache\n"
-		"                         (default: RFX_TUNE_BUDGET_MS, else 5000)\n"
+		"                         (default: RFX_TUNE_BUDGET_MS, else 10000)\n"
 		"      --no-tune          the device's default kernel order, no tuning\n\n"
 		"Per layer:\n"
 		"  -l, --per-layer        GPU time of every layer from a separate profiling\n"

@@ -375,7 +375,7 @@ typedef struct rfx_session_options {
 	 * the choice next to the pipeline cache, keyed by device, driver
 	 * version and model; later sessions read it and measure nothing. A
 	 * budget that runs out keeps the best found so far. tune_budget_ms 0:
-	 * RFX_TUNE_BUDGET_MS from the environment, else 5000 (and
+	 * RFX_TUNE_BUDGET_MS from the environment, else 10000 (and
 	 * RFX_TUNE_BUDGET_MS=0 turns measuring off: cached choices are still
 	 * used). RFX_FORCE_VARIANT=name,... in the environment overrides all. */
 	rfx_tune_mode tune;

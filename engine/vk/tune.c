@@ -28,7 +28,7 @@
 #include "vk/session_priv.h"
 #include "vk/vk_session.h"
 
-#define DEFAULT_BUDGET_MS 5000u
+#define DEFAULT_BUDGET_MS 10000u
 #define MAX_TUNE_FILE (1u << 20)
 
 static uint64_t now_ns(void)

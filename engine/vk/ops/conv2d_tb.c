@@ -75,31 +75,27 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 	const char *v[RFX_VK_MAX_VARIANTS];
 	uint32_t n = 0;
 
-	if (int8_conv(g, l) && caps->int8 && caps->texel_i8) {
-		v[n++] = "conv_i8_c4_tb";
-		v[n++] = "conv2d_i8_sb";
-	}
-	if ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l))
-		n = n < 2 ? 0 : n;
-	else if (n == 0)
-		goto float_variants;
-	for (uint32_t i = 0; i < n && i < cap; i++)
-		out[i] = v[i];
-	return n < cap ? n : cap;
-float_variants:
-	if (l->op == RFX_OP_FC) {
+	/* The order is the device's default where tuning is off or its budget
+	 * ends first: fewest fetches per multiply-add first. */
+	if (int8_conv(g, l)) {
+		if (caps->int8 && caps->texel_i8) {
+			v[n++] = "conv_i8_c4_tb";
+			v[n++] = "conv2d_i8_sb";
+		}
+	} else if (l->op == RFX_OP_FC && float_layer(g, l)) {
 		if (caps->texel)
 			v[n++] = "fc_tb";
 		v[n++] = "fc_sb";
-	} else {
+	} else if (l->op == RFX_OP_CONV2D && float_layer(g, l)) {
 		const rfx_tensor *y = &g->tensors[l->outputs[0]];
+		int pw = is_pointwise(g, l);
 		if (caps->texel && l->i[RFX_CONV_GROUP] == 1) {
-			if (is_pointwise(g, l) && y->dims[2] * y->dims[3] % 4 == 0)
+			if (pw && y->dims[2] * y->dims[3] % 4 == 0)
 				v[n++] = "conv_gemm4_tb";
-			if (is_pointwise(g, l))
+			v[n++] = "conv_c4_tb";
+			if (pw)
 				v[n++] = "conv_gemm_tb";
 			v[n++] = "conv_direct_tb";
-			v[n++] = "conv_c4_tb";
 		} else if (caps->texel && is_depthwise(g, l)) {
 			v[n++] = "conv_dw_tb";
 			if (y->dims[1] == g->tensors[l->inputs[0]].dims[1])
