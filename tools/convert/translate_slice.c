@@ -86,13 +86,22 @@ static rfx_status select_fc(struct chain *c, int32_t x, const int64_t *sel,
 	float *w;
 	rfx_status st;
 
-	/* n, kk <= RFX_MAX_DIM: the product fits; a 6 KB file must not ask for
-	 * terabytes (found by tests/fuzz/fuzz_onnx). */
-	if (n <= 0 || kk <= 0 || n * kk > (int64_t)1 << 26)
+	/* n, kk <= RFX_MAX_DIM: the product fits. A few-KB file must not ask
+	 * for gigabytes (found by tests/fuzz/fuzz_onnx): the matrix is a
+	 * constant the converter makes, so it counts against the folding
+	 * budget (ir.h) like a folded one. */
+	uint64_t budget = g->fold_budget ? g->fold_budget : RFX_FOLD_MIN_BUDGET;
+	uint64_t bytes = (uint64_t)n * (uint64_t)kk * sizeof(float);
+	if (n <= 0 || kk <= 0 || n * kk > (int64_t)1 << 26 || bytes > budget ||
+	    g->fold_bytes > budget - bytes)
 		return rfx_ir_fail(g, RFX_E_UNSUPPORTED,
 				   "a runtime slice selecting %lld of %lld rows "
-				   "(a selection matrix of more than 2^26 elements)",
-				   (long long)n, (long long)kk);
+				   "(a %llu-byte selection matrix, beyond the "
+				   "converter's %llu MiB for constants it makes)",
+				   (long long)n, (long long)kk,
+				   (unsigned long long)bytes,
+				   (unsigned long long)(budget >> 20));
+	g->fold_bytes += bytes;
 	w = calloc((size_t)(n * kk), sizeof(float));
 	if (!w)
 		return rfx_ir_fail(g, RFX_E_OUT_OF_MEMORY, "out of memory");
