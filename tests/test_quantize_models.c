@@ -444,9 +444,12 @@ static float *run_backend(rfx_context *ctx, const void *bytes, size_t size,
  * its DEQUANTIZE) is equal bit for bit (memcmp), as the int8 contract
  * requires. The int8 layers read what float islands (sigmoid, hard swish)
  * quantize, so those must have agreed too. An output computed by a float
- * layer (mobile_op17's softmax) is held to the float contract instead:
- * transcendentals agree within a tolerance (1e-6 relative to the largest
- * value, a few ulp), not bit for bit.
+ * layer (mobile_op17's softmax, the mixed model's classifier) is held to
+ * the float contract instead: kernels may sum in another order than the
+ * reference (conv_c4_tb takes 4 channels at a time) and transcendentals
+ * come from other libraries, so they agree within test_arch's bound for
+ * fp32 (1e-4 of the largest value) and, where fp16 layers feed them, the
+ * fp16 storage bound of test_vk_ops (4e-3), not bit for bit.
  */
 static const struct {
 	const char *model, *input; /* input NULL: a QDQ model, no images */
@@ -519,12 +522,15 @@ START_TEST(test_vulkan_equals_cpu)
 				      "int8 outputs differ", vk_models[_i].model,
 				      y->name);
 		} else {
-			float m = 0;
+			float m = 0, rel = 1e-4f;
+			for (uint32_t k2 = 0; k2 < g.n_layers; k2++)
+				if (g.layers[k2].precision == RFX_DTYPE_F16)
+					rel = 4e-3f;
 			for (uint64_t e = 0; e < c; e++)
 				m = fmaxf(m, fabsf(a[off + e]));
 			for (uint64_t e = 0; e < c; e++)
 				ck_assert_msg(fabsf(a[off + e] - b[off + e]) <=
-					      1e-6f * m, "%s: output '%s'[%llu]: "
+					      rel * m, "%s: output '%s'[%llu]: "
 					      "%g vs %g", vk_models[_i].model,
 					      y->name, (unsigned long long)e,
 					      a[off + e], b[off + e]);
