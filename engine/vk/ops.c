@@ -167,6 +167,24 @@ void rfx_vk_push_u(rfx_vk_dispatch *d, uint32_t v)
 	rfx_vk_push(d, &v, 1);
 }
 
+void rfx_vk_push_conv_geometry(rfx_vk_dispatch *d, const rfx_graph *g,
+                               const rfx_layer *l)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint32_t pc[] = {
+		x->dims[1], x->dims[2], x->dims[3],
+		y->dims[1], y->dims[2], y->dims[3],
+		w->dims[2], w->dims[3],
+		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
+		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
+		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
+	};
+
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+}
+
 void rfx_vk_push_rq(rfx_vk_dispatch *d, rfx_requant rq)
 {
 	rfx_vk_push(d, (uint32_t[]){(uint32_t)rq.m, (uint32_t)rq.shift}, 2);

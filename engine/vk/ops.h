@@ -183,6 +183,11 @@ rfx_status rfx_vk_groups_1d(rfx_vk_dispatch *d, uint64_t count, char *err,
 void rfx_vk_dims6(const rfx_tensor *t, uint32_t out[6]);
 /* Appends words to the push constants. */
 void rfx_vk_push(rfx_vk_dispatch *d, const uint32_t *w, uint32_t n);
+/* A convolution's geometry, the first 14 push words of every conv kernel:
+ * C, H, W (input), M, OH, OW (output), KH, KW, stride h/w, padding
+ * top/left, dilation h/w. */
+void rfx_vk_push_conv_geometry(rfx_vk_dispatch *d, const rfx_graph *g,
+                               const rfx_layer *l);
 void rfx_vk_push_u(rfx_vk_dispatch *d, uint32_t v);
 void rfx_vk_push_f(rfx_vk_dispatch *d, float v);
 

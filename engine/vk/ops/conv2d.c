@@ -10,8 +10,6 @@ rfx_status rfx_vk_op_conv2d(const rfx_graph *g, const rfx_layer *l,
                             rfx_vk_dispatch *d, uint32_t *n, char *err,
                             size_t errlen)
 {
-	const rfx_tensor *x = &g->tensors[l->inputs[0]];
-	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
 	/* Without a residual the bias stands in at binding 3: never read. */
@@ -32,13 +30,8 @@ rfx_status rfx_vk_op_conv2d(const rfx_graph *g, const rfx_layer *l,
 	if (st != RFX_OK)
 		return st;
 	rfx_vk_bind(d, g, t, 5);
+	rfx_vk_push_conv_geometry(d, g, l);
 	uint32_t pc[] = {
-		x->dims[1], x->dims[2], x->dims[3],
-		y->dims[1], y->dims[2], y->dims[3],
-		w->dims[2], w->dims[3],
-		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
-		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
-		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
 		group, (uint32_t)l->i[RFX_CONV_ACT],
 	};
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
@@ -69,8 +62,6 @@ rfx_status rfx_vk_op_conv2d_i8(const rfx_graph *g, const rfx_layer *l,
                                const rfx_vk_caps *caps, rfx_vk_dispatch *d,
                                uint32_t *n, char *err, size_t errlen)
 {
-	const rfx_tensor *x = &g->tensors[l->inputs[0]];
-	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
 	/* Without a residual the input stands in at binding 3: never read. */
@@ -85,13 +76,8 @@ rfx_status rfx_vk_op_conv2d_i8(const rfx_graph *g, const rfx_layer *l,
 	snprintf(d->shader, sizeof(d->shader), "%s",
 		 caps->int_dot ? "conv2d_i8_dot" : "conv2d_i8");
 	rfx_vk_bind(d, g, t, 5);
+	rfx_vk_push_conv_geometry(d, g, l);
 	uint32_t pc[] = {
-		x->dims[1], x->dims[2], x->dims[3],
-		y->dims[1], y->dims[2], y->dims[3],
-		w->dims[2], w->dims[3],
-		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
-		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
-		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
 		group, blocks,
 		(uint32_t)q->in_zp[0], (uint32_t)q->out_zp,
 		(uint32_t)q->lo, (uint32_t)q->hi,

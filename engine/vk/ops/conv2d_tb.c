@@ -202,13 +202,8 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	d->view[2] = RFX_VK_VIEW_R32F;
 	d->view[3] = view_r(g->tensors[t[3]].dtype);
 	d->view[4] = RFX_VK_VIEW_STORAGE;
+	rfx_vk_push_conv_geometry(d, g, l);
 	uint32_t pc[] = {
-		x->dims[1], x->dims[2], x->dims[3],
-		y->dims[1], y->dims[2], y->dims[3],
-		w->dims[2], w->dims[3],
-		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
-		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
-		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
 		(uint32_t)l->i[RFX_CONV_ACT],
 	};
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
@@ -288,8 +283,6 @@ static rfx_status repack_c4_i8(const rfx_graph *g, const rfx_layer *l,
 static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
                                 rfx_vk_dispatch *d, char *err, size_t errlen)
 {
-	const rfx_tensor *x = &g->tensors[l->inputs[0]];
-	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
 	uint32_t t[5] = {RFX_VK_SCRATCH(g), rfx_vk_layer_packed_binding(g, l),
@@ -317,13 +310,8 @@ static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
 	d->view[2] = RFX_VK_VIEW_RGBA32I;
 	d->view[3] = RFX_VK_VIEW_R8I;
 	d->view[4] = RFX_VK_VIEW_STORAGE;
+	rfx_vk_push_conv_geometry(d, g, l);
 	uint32_t pc[] = {
-		x->dims[1], x->dims[2], x->dims[3],
-		y->dims[1], y->dims[2], y->dims[3],
-		w->dims[2], w->dims[3],
-		(uint32_t)l->i[RFX_CONV_STRIDE_H], (uint32_t)l->i[RFX_CONV_STRIDE_W],
-		(uint32_t)l->i[RFX_CONV_PAD_T], (uint32_t)l->i[RFX_CONV_PAD_L],
-		(uint32_t)l->i[RFX_CONV_DIL_H], (uint32_t)l->i[RFX_CONV_DIL_W],
 		(uint32_t)npb, (uint32_t)nmb,
 		(uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
 		(uint32_t)q.lo, (uint32_t)q.hi,
