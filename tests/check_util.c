@@ -15,6 +15,20 @@ int run_suite(Suite *s)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+void add_test_cases(Suite *s, const test_case *cases, size_t n, SFun setup,
+                    SFun teardown, double timeout)
+{
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		if (setup || teardown)
+			tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].test);
+		tcase_set_timeout(tc, timeout);
+		suite_add_tcase(s, tc);
+	}
+}
+
 static int validation_on;
 
 static void log_stderr(rfx_log_level level, const char *msg, void *user)

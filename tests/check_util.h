@@ -10,6 +10,17 @@
 /* Runs the suite, prints Check's summary, returns the process exit code. */
 int run_suite(Suite *s);
 
+/* One test and the name of the TCase it runs in. */
+typedef struct test_case {
+	const char *name;
+	const TTest *test;
+} test_case;
+
+/* Adds each of cases[0, n) to s in a TCase of its own, with the checked
+ * fixture (setup and teardown may be NULL) and timeout (seconds). */
+void add_test_cases(Suite *s, const test_case *cases, size_t n, SFun setup,
+                    SFun teardown, double timeout);
+
 /* A context on `backend` with validation on (for Vulkan) and the log on
  * stderr; fails the test if creation fails or the validation layer is
  * missing. */

@@ -3,7 +3,7 @@
  * memcmp (the contract is bit-for-bit equality, graph/quant.h), on
  * randomized shapes with a fixed seed, for every op with an int8 form, on
  * the packed dot-product path and on the unpacking fallback
- * (RFX_NO_INT_DOT=1), plus a small int8 network end to end.
+ * (RFX_NO_INT_DOT=1). Whole int8 networks are test_vk_int8_nets.c's.
  *
  * The CPU reference itself is checked against independent arithmetic: the
  * real-valued definition of an int8 convolution / fully connected layer
@@ -20,118 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_util.h"
 #include "core/model.h"
-#include "cpu/cpu.h"
-#include "format/rfx_format.h"
-#include "graph/builder.h"
-#include "graph/half.h"
-#include "graph/quant.h"
+#include "test_vk_int8_util.h"
 #include "vk/vk_model.h"
 #include "vk/vk_session.h"
-
-static rfx_context *ctx;
-static uint32_t seed;
-static int use_dot;   /* the path under test */
-/* Group-1 convolutions have two kernels (conv_i8_c4_tb, conv2d_i8_sb): the
- * one forced through RFX_FORCE_VARIANT, which the conv layers named "conv"
- * must run (NULL: the default choice, unchecked). */
-static const char *force_variant;
-static int dot_seen;  /* dispatches on the dot product in the last graph */
-
-static void setup(void)
-{
-	ctx = test_context(RFX_BACKEND_VULKAN);
-	seed = 20261129;
-}
-
-static void teardown(void)
-{
-	unsetenv("RFX_NO_INT_DOT");
-	test_context_done(ctx);
-}
-
-static uint32_t rnd(uint32_t lo, uint32_t hi) /* inclusive */
-{
-	return lo + test_rand(&seed) % (hi - lo + 1);
-}
-
-static int8_t rnd8(void)
-{
-	return (int8_t)(int32_t)rnd(0, 255) - 128;
-}
-
-/* A random scale: 2^-k in tie iterations, else in [2^-9, 2^-3). */
-static float rscale(int ties)
-{
-	if (ties)
-		return ldexpf(1.0f, -(int)rnd(3, 8));
-	return ldexpf(1.0f + test_randf(&seed, 0.0f, 1.0f), -(int)rnd(4, 9));
-}
-
-static void set_q(rfx_builder *b, uint32_t t, float scale, int32_t zp)
-{
-	rfx_tensor *ts = rfx_builder_tensor_at(b, t);
-	ck_assert_ptr_nonnull(ts);
-	ts->scale = scale;
-	ts->zero_point = zp;
-}
-
-static uint32_t i8_input(rfx_builder *b, const char *name, uint32_t rank,
-                         const uint32_t *dims, int ties)
-{
-	uint32_t t = rfx_builder_input(b, name, RFX_DTYPE_I8, rank, dims);
-	set_q(b, t, rscale(ties), (int32_t)rnd(0, 255) - 128);
-	return t;
-}
-
-static uint32_t i8_tensor(rfx_builder *b, const char *name, float scale,
-                          int32_t zp)
-{
-	uint32_t t = rfx_builder_tensor(b, name, RFX_DTYPE_I8, 0, NULL);
-	set_q(b, t, scale, zp);
-	return t;
-}
-
-/* Per-channel symmetric weights [M, ...] in [-127, 127] with their F32
- * scales; bias I32 or F32 (either is allowed at I8). */
-static void weights(rfx_builder *b, const char *name, uint32_t rank,
-                    const uint32_t *dims, int ties, uint32_t *w,
-                    uint32_t *bias, float *mean_scale)
-{
-	uint64_t n = 1;
-	uint32_t M = dims[0];
-	char nm[64];
-	for (uint32_t k = 0; k < rank; k++)
-		n *= dims[k];
-	int8_t *q = malloc(n);
-	float *s = malloc(M * sizeof(float));
-	int32_t *bq = malloc(M * sizeof(int32_t));
-	float *bf = malloc(M * sizeof(float));
-	int f32_bias = (int)rnd(0, 1);
-	*mean_scale = 0.0f;
-	for (uint64_t i = 0; i < n; i++)
-		q[i] = (int8_t)((int32_t)rnd(0, 254) - 127);
-	for (uint32_t c = 0; c < M; c++) {
-		s[c] = rscale(ties);
-		*mean_scale += s[c] / (float)M;
-		bq[c] = (int32_t)rnd(0, 20000) - 10000;
-		bf[c] = test_randf(&seed, -0.5f, 0.5f);
-	}
-	snprintf(nm, sizeof(nm), "%s_scales", name);
-	uint32_t st = rfx_builder_const(b, nm, RFX_DTYPE_F32, 1, &M, s);
-	*w = rfx_builder_const(b, name, RFX_DTYPE_I8, rank, dims, q);
-	rfx_tensor *wt = rfx_builder_tensor_at(b, *w);
-	wt->channel_scales = st;
-	wt->qaxis = 0;
-	snprintf(nm, sizeof(nm), "%s_bias", name);
-	*bias = rfx_builder_const(b, nm, f32_bias ? RFX_DTYPE_F32 : RFX_DTYPE_I32,
-				  1, &M, f32_bias ? (void *)bf : (void *)bq);
-	free(q);
-	free(s);
-	free(bq);
-	free(bf);
-}
 
 /* Activation NONE, RELU or CLIP (real bounds inside the output's range). */
 static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
@@ -145,120 +37,6 @@ static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
 	}
 }
 
-static void finish(rfx_builder *b, rfx_graph *g, const char *what)
-{
-	char err[256];
-	rfx_status st = rfx_builder_finish(b, g, err, sizeof(err));
-	ck_assert_msg(st == RFX_OK, "%s: builder: %s", what, err);
-}
-
-static void fill_inputs(const rfx_graph *g, rfx_cpu_session *cs)
-{
-	for (uint32_t i = 0; i < g->n_inputs; i++) {
-		const rfx_tensor *t = &g->tensors[g->inputs[i]];
-		uint64_t n = rfx_tensor_elements(t);
-		void *c = rfx_cpu_session_tensor(cs, g->inputs[i]);
-		for (uint64_t k = 0; k < n; k++) {
-			if (t->dtype == RFX_DTYPE_I8) {
-				((int8_t *)c)[k] = rnd8();
-				continue;
-			}
-			/* floats for QUANTIZE: random, exact halves of a step,
-			 * beyond the range, and the odd NaN or infinity */
-			float v = test_randf(&seed, -1.0f, 1.0f);
-			uint32_t r = rnd(0, 99);
-			if (r < 30)
-				v = ldexpf((float)((int32_t)rnd(0, 1200) - 600) + 0.5f, -7);
-			else if (r < 33)
-				v = (r & 1 ? 1.0f : -1.0f) * 1e6f;
-			else if (r == 33)
-				v = NAN;
-			else if (r == 34)
-				v = -INFINITY;
-			if (t->dtype == RFX_DTYPE_F16)
-				((uint16_t *)c)[k] = rfx_f32_to_f16(v);
-			else
-				((float *)c)[k] = v;
-		}
-	}
-}
-
-/* Runs g on both backends with the same random inputs; every output must
- * be byte-identical. Consumes (finishes) g. */
-static void check_graph(rfx_graph *g, const char *what)
-{
-	rfx_cpu_session *cs = NULL;
-	rfx_vk_session_stats stats;
-	char err[256];
-	rfx_status st;
-
-	if (use_dot)
-		unsetenv("RFX_NO_INT_DOT");
-	else
-		setenv("RFX_NO_INT_DOT", "1", 1);
-	st = rfx_cpu_session_create(g, &cs, err, sizeof(err));
-	ck_assert_msg(st == RFX_OK, "%s: cpu session: %s", what, err);
-
-	rfx_model m = {.ctx = ctx, .graph = *g};
-	atomic_init(&m.sessions, 0);
-	st = rfx_vk_model_init(&m);
-	ck_assert_msg(st == RFX_OK, "%s: vk model: %s", what, rfx_context_last_error(ctx));
-	rfx_session s = {.model = &m};
-	rfx_session_options opt = {.no_pipeline_cache = 1};
-	st = rfx_vk_session_create(&s, &opt);
-	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
-	rfx_vk_session_stats_get(&s, &stats);
-	dot_seen = (int)stats.int8_dot;
-	for (uint32_t l = 0; force_variant && l < g->n_layers; l++) {
-		const rfx_layer *ly = &g->layers[l];
-		if (ly->op == RFX_OP_CONV2D && ly->i[RFX_CONV_GROUP] == 1)
-			ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&s, l),
-					     force_variant) == 0,
-				      "%s: layer %u runs '%s', not '%s'", what, l,
-				      rfx_vk_session_layer_variant(&s, l),
-				      force_variant);
-	}
-	if (!use_dot)
-		ck_assert_msg(stats.int8_dot == 0, "%s: fallback forced, %u dot dispatches",
-			      what, stats.int8_dot);
-
-	fill_inputs(g, cs);
-	for (uint32_t i = 0; i < g->n_inputs; i++)
-		memcpy(rfx_vk_session_input(&s, i), rfx_cpu_session_tensor(cs, g->inputs[i]),
-		       rfx_tensor_bytes(&g->tensors[g->inputs[i]]));
-	rfx_cpu_session_run(cs);
-	ck_assert_int_eq(rfx_vk_session_submit(&s), RFX_OK);
-	ck_assert_int_eq(rfx_vk_session_wait(&s, UINT64_MAX), RFX_OK);
-
-	for (uint32_t o = 0; o < g->n_outputs; o++) {
-		const rfx_tensor *t = &g->tensors[g->outputs[o]];
-		const uint8_t *want = rfx_cpu_session_tensor(cs, g->outputs[o]);
-		const uint8_t *got = rfx_vk_session_output(&s, o);
-		uint64_t bytes = rfx_tensor_bytes(t), es = rfx_dtype_size(t->dtype);
-		if (memcmp(want, got, bytes) == 0)
-			continue;
-		for (uint64_t k = 0; k < bytes; k++)
-			ck_assert_msg(want[k] == got[k],
-				      "%s: output %u ('%s', %s) element %llu of %llu "
-				      "differs: vulkan byte %u, cpu %u (%s path)", what, o,
-				      t->name, rfx_dtype_name(t->dtype),
-				      (unsigned long long)(k / es),
-				      (unsigned long long)(bytes / es), got[k], want[k],
-				      use_dot ? "dot" : "fallback");
-	}
-	rfx_vk_session_destroy(&s);
-	rfx_vk_model_finish(&m);
-	rfx_cpu_session_destroy(cs);
-	rfx_graph_finish(g);
-}
-
-/* The output scale that spreads a dot product of K int8 terms over the
- * int8 range: acc has a standard deviation near 74 * 73 * sqrt(K). */
-static float out_scale(float xs, float ws, uint32_t K, int ties)
-{
-	float s = xs * ws * 74.0f * 73.0f * sqrtf((float)K) / 50.0f;
-	return ties ? ldexpf(1.0f, (int)lrintf(log2f(s))) : s;
-}
 
 static void conv_case(int iter)
 {
@@ -637,169 +415,6 @@ START_TEST(test_quantize_dequantize)
 }
 END_TEST
 
-/* quantize -> conv 3x3 relu -> maxpool -> conv 1x1 + residual (the pool)
- * -> add (the pool again) -> global average -> reshape -> fc -> dequantize
- * -> softmax: every int8 tensor is also an output, so all are compared. */
-static void network_graph(rfx_graph *g)
-{
-	rfx_builder b;
-	uint32_t xd[4] = {1, 3, 16, 16}, w1d[4] = {8, 3, 3, 3}, w2d[4] = {8, 8, 1, 1};
-	uint32_t w3d[2] = {10, 8}, rd[2] = {1, 8}, w1, b1, w2, b2, w3, b3;
-	float m1, m2, m3;
-
-	rfx_builder_init(&b);
-	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4, xd);
-	uint32_t q = i8_tensor(&b, "q", 1.0f / 127.0f, 0);
-	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_QUANTIZE, "quant", &x, 1, q);
-	l->precision = RFX_DTYPE_I8;
-	rfx_builder_infer(&b, l);
-	weights(&b, "w1", 4, w1d, 0, &w1, &b1, &m1);
-	uint32_t c1 = i8_tensor(&b, "c1", out_scale(1.0f / 127.0f, m1, 27, 0), -128);
-	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv1", (uint32_t[]){q, w1, b1}, 3, c1);
-	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
-	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = RFX_ACT_RELU;
-	rfx_builder_infer(&b, l);
-	const rfx_tensor *c1t = rfx_builder_tensor_at(&b, c1);
-	float c1s = c1t->scale;
-	uint32_t p = i8_tensor(&b, "p", c1s, -128);
-	l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool", &c1, 1, p);
-	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_POOL_KIND] = RFX_POOL_MAX;
-	l->i[RFX_POOL_KERNEL_H] = l->i[RFX_POOL_KERNEL_W] = 2;
-	l->i[RFX_POOL_STRIDE_H] = l->i[RFX_POOL_STRIDE_W] = 2;
-	l->i[RFX_POOL_DIL_H] = l->i[RFX_POOL_DIL_W] = 1;
-	rfx_builder_infer(&b, l);
-	weights(&b, "w2", 4, w2d, 0, &w2, &b2, &m2);
-	uint32_t c2 = i8_tensor(&b, "c2", out_scale(c1s, m2, 8, 0), 5);
-	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv2", (uint32_t[]){p, w2, b2, p}, 4, c2);
-	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = RFX_ACT_CLIP;
-	l->f[0] = 0.0f;
-	l->f[1] = 6.0f * c1s * 20.0f;
-	rfx_builder_infer(&b, l);
-	uint32_t s = i8_tensor(&b, "s", c1s * 1.5f, -20);
-	l = rfx_builder_layer(&b, RFX_OP_BINARY, "add", (uint32_t[]){c2, p}, 2, s);
-	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_BINARY_KIND] = RFX_BINARY_ADD;
-	rfx_builder_infer(&b, l);
-	uint32_t gp = i8_tensor(&b, "gp", c1s, -10);
-	l = rfx_builder_layer(&b, RFX_OP_GLOBAL_POOL, "gap", &s, 1, gp);
-	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_GPOOL_KIND] = RFX_POOL_AVG;
-	rfx_builder_infer(&b, l);
-	uint32_t r = rfx_builder_tensor(&b, "r", RFX_DTYPE_I8, 2, rd);
-	set_q(&b, r, c1s, -10);
-	l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "flatten", &gp, 1, r);
-	l->precision = RFX_DTYPE_I8;
-	rfx_builder_infer(&b, l);
-	weights(&b, "w3", 2, w3d, 0, &w3, &b3, &m3);
-	uint32_t f = i8_tensor(&b, "f", out_scale(c1s, m3, 8, 0), 3);
-	l = rfx_builder_layer(&b, RFX_OP_FC, "fc", (uint32_t[]){r, w3, b3}, 3, f);
-	l->precision = RFX_DTYPE_I8;
-	rfx_builder_infer(&b, l);
-	uint32_t logits = rfx_builder_tensor(&b, "logits", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_DEQUANTIZE, "dequant", &f, 1, logits);
-	rfx_builder_infer(&b, l);
-	uint32_t prob = rfx_builder_tensor(&b, "prob", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_SOFTMAX, "softmax", &logits, 1, prob);
-	l->i[RFX_SOFTMAX_AXIS] = 1;
-	rfx_builder_infer(&b, l);
-	rfx_builder_output(&b, c1);
-	rfx_builder_output(&b, c2);
-	rfx_builder_output(&b, s);
-	rfx_builder_output(&b, f);
-	rfx_builder_output(&b, logits);
-	rfx_builder_output(&b, prob);
-	finish(&b, g, "network");
-}
-
-static void network(void)
-{
-	rfx_graph g;
-
-	network_graph(&g);
-	/* softmax (float, expf) still runs; its output is compared with a
-	 * tolerance in test_file_round_trip, not here */
-	g.n_outputs--;
-	g.tensors[g.outputs[g.n_outputs]].flags &= ~RFX_TENSOR_OUTPUT;
-	check_graph(&g, "int8 network");
-}
-
-START_TEST(test_network)
-{
-	for (use_dot = 1; use_dot >= 0; use_dot--)
-		for (int i = 0; i < 3; i++)
-			network();
-}
-END_TEST
-
-/* The network through the file format and the public API: written,
- * loaded (the reader's checks), run on the CPU and on Vulkan; every int8
- * output and the dequantized logits are byte-identical, the float softmax
- * after them agrees within 1e-5 (expf vs the driver's exp, as
- * test_vk_ops.c justifies). */
-START_TEST(test_file_round_trip)
-{
-	rfx_graph g;
-	void *bytes = NULL;
-	size_t size = 0;
-	char err[256];
-	rfx_context *cpu = test_context(RFX_BACKEND_CPU);
-	rfx_model *m[2];
-	rfx_session *s[2];
-	float *in;
-	rfx_tensor_info info;
-
-	network_graph(&g);
-	ck_assert_msg(rfx_format_write(&g, &bytes, &size, err, sizeof(err)) == RFX_OK,
-		      "write: %s", err);
-	for (int k = 0; k < 2; k++) {
-		ck_assert_int_eq(rfx_model_load_memory(k ? ctx : cpu, bytes, size, &m[k]),
-				 RFX_OK);
-		ck_assert_msg(rfx_session_create(m[k], NULL, &s[k]) == RFX_OK, "%s",
-			      rfx_context_last_error(k ? ctx : cpu));
-	}
-	for (int rep = 0; rep < 3; rep++) {
-		for (int k = 0; k < 2; k++) {
-			uint32_t st = seed;
-			in = rfx_session_input(s[k], 0, &info);
-			for (uint64_t e = 0; e < 3 * 16 * 16; e++)
-				in[e] = test_randf(&st, -1.2f, 1.2f);
-			ck_assert_int_eq(rfx_session_run(s[k], UINT64_MAX), RFX_OK);
-		}
-		test_rand(&seed);
-		for (uint32_t o = 0; o < g.n_outputs; o++) {
-			const rfx_tensor *t = &g.tensors[g.outputs[o]];
-			const void *a = rfx_session_output(s[0], o, NULL);
-			const void *v = rfx_session_output(s[1], o, NULL);
-			if (o + 1 < g.n_outputs) {
-				ck_assert_msg(memcmp(a, v, rfx_tensor_bytes(t)) == 0,
-					      "output '%s' differs", t->name);
-				continue;
-			}
-			for (uint32_t e = 0; e < 10; e++)
-				ck_assert_float_eq_tol(((const float *)a)[e],
-						       ((const float *)v)[e], 1e-5f);
-		}
-	}
-	for (int k = 0; k < 2; k++) {
-		rfx_session_destroy(s[k]);
-		rfx_model_destroy(m[k]);
-	}
-	free(bytes);
-	rfx_graph_finish(&g);
-	test_context_done(cpu);
-}
-END_TEST
-
 /* The CPU reference against the real-valued definition: y - z_y must be
  * within half a step of sum(s_x (x - z_x) s_w[m] w) / s_y + bias/s_y for
  * every output the clamp did not touch (plus the multiplier's relative
@@ -1016,8 +631,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vk_int8");
-	struct { const char *name; const TTest *test; } cases[] = {
+	test_case cases[] = {
 		{"cpu_reference", test_cpu_reference},
 		{"refusals", test_refusals},
 		{"conv2d", test_conv2d},
@@ -1026,15 +640,10 @@ int main(void)
 		{"elementwise", test_elementwise},
 		{"data_movement", test_data_movement},
 		{"quantize", test_quantize_dequantize},
-		{"network", test_network},
-		{"file", test_file_round_trip},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].test);
-		tcase_set_timeout(tc, 600);
-		suite_add_tcase(s, tc);
-	}
+	Suite *s = suite_create("vk_int8");
+
+	add_test_cases(s, cases, sizeof(cases) / sizeof(cases[0]), setup, teardown,
+		       600);
 	return run_suite(s);
 }

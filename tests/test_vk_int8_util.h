@@ -1,0 +1,55 @@
+/* What the int8 Vulkan suites share (test_vk_int8.c, op by op, and
+ * test_vk_int8_nets.c, whole networks): one Vulkan context and one seed
+ * per test, random quantized tensors and weights, and the run of a graph
+ * on both backends whose outputs must be byte-identical (the int8 contract
+ * of graph/quant.h). */
+#ifndef RFX_TEST_VK_INT8_UTIL_H
+#define RFX_TEST_VK_INT8_UTIL_H
+
+#include "check_util.h"
+#include "cpu/cpu.h"
+#include "graph/builder.h"
+
+extern rfx_context *ctx;  /* the test's Vulkan context (setup) */
+extern uint32_t seed;     /* every random choice; reset by setup */
+extern int use_dot;       /* the path under test: 0 forces RFX_NO_INT_DOT */
+/* Group-1 convolutions have two kernels (conv_i8_c4_tb, conv2d_i8_sb): the
+ * one forced through RFX_FORCE_VARIANT, which the conv layers named "conv"
+ * must run (NULL: the default choice, unchecked). */
+extern const char *force_variant;
+extern int dot_seen;      /* dispatches on the dot product in the last graph */
+
+/* The checked fixture: the context and the seed; teardown also clears
+ * RFX_NO_INT_DOT and fails on any validation message. */
+void setup(void);
+void teardown(void);
+
+uint32_t rnd(uint32_t lo, uint32_t hi); /* inclusive */
+/* A random scale: 2^-k in tie iterations, else in [2^-9, 2^-3). */
+float rscale(int ties);
+/* Sets tensor t's scale and zero point. */
+void set_q(rfx_builder *b, uint32_t t, float scale, int32_t zp);
+/* An I8 input of a random scale and zero point. */
+uint32_t i8_input(rfx_builder *b, const char *name, uint32_t rank,
+                  const uint32_t *dims, int ties);
+/* An I8 activation tensor of the given quantization (shape inferred). */
+uint32_t i8_tensor(rfx_builder *b, const char *name, float scale, int32_t zp);
+/* Per-channel symmetric weights [M, ...] in [-127, 127] with their F32
+ * scales (mean in *mean_scale); bias I32 or F32 (either is allowed at I8). */
+void weights(rfx_builder *b, const char *name, uint32_t rank,
+             const uint32_t *dims, int ties, uint32_t *w, uint32_t *bias,
+             float *mean_scale);
+/* The output scale that spreads a dot product of K int8 terms over the
+ * int8 range. */
+float out_scale(float xs, float ws, uint32_t K, int ties);
+
+/* rfx_builder_finish, failing the test with its message. */
+void finish(rfx_builder *b, rfx_graph *g, const char *what);
+/* Random inputs for the CPU session: I8 uniform; floats with exact halves
+ * of a step, values beyond the range, the odd NaN or infinity. */
+void fill_inputs(const rfx_graph *g, rfx_cpu_session *cs);
+/* Runs g on both backends with the same random inputs; every output must
+ * be byte-identical. Consumes (finishes) g. */
+void check_graph(rfx_graph *g, const char *what);
+
+#endif
