@@ -414,8 +414,9 @@ static rfx_status plan_dispatches(rfx_session *s)
 	char err[256];
 	rfx_vk_caps caps = v->caps;
 
-	for (uint32_t l = 0; l < g->n_layers; l++) /* 2: conv_c4_tb */
-		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs : 2;
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		cap += g->layers[l].op == RFX_OP_CONCAT ? g->layers[l].n_inputs
+							: RFX_VK_MAX_LAYER_DISPATCHES;
 	cap += 1; /* frame preprocessing */
 	v->dispatch = calloc(cap, sizeof(*v->dispatch));
 	v->layer_of = calloc(cap, sizeof(*v->layer_of));
@@ -433,10 +434,11 @@ static rfx_status plan_dispatches(rfx_session *s)
 			continue;
 		const char *cand[RFX_VK_MAX_VARIANTS];
 		uint32_t n_cand;
-		/* Fresh slots: trying a two-dispatch candidate fills one past
+		/* Fresh slots: trying a multi-dispatch candidate fills slots past
 		 * what the layer may end up using. */
 		memset(v->dispatch + v->n_dispatch, 0,
-		       (ly->op == RFX_OP_CONCAT ? ly->n_inputs : 2) *
+		       (ly->op == RFX_OP_CONCAT ? ly->n_inputs
+						: RFX_VK_MAX_LAYER_DISPATCHES) *
 			       sizeof(*v->dispatch));
 		rfx_status st = plan_variant(s, ly, v->choice ? v->choice[l].name : NULL,
 					     v->dispatch + v->n_dispatch, &n,

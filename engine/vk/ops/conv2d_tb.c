@@ -14,11 +14,6 @@ static int is_float(rfx_dtype dt)
 	return dt == RFX_DTYPE_F32 || dt == RFX_DTYPE_F16;
 }
 
-static uint8_t view_r(rfx_dtype dt)
-{
-	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_R16F : RFX_VK_VIEW_R32F;
-}
-
 static uint8_t view_rgba(rfx_dtype dt)
 {
 	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_RGBA16F : RFX_VK_VIEW_RGBA32F;
@@ -92,6 +87,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 		if (caps->texel && l->i[RFX_CONV_GROUP] == 1) {
 			if (pw && y->dims[2] * y->dims[3] % 4 == 0)
 				v[n++] = "conv_gemm4_tb";
+			if (rfx_vk_wino_serves(g, l))
+				v[n++] = "conv_wino_tb";
 			v[n++] = "conv_c4_tb";
 			if (pw)
 				v[n++] = "conv_gemm_tb";
@@ -156,10 +153,15 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
 	M = w->dims[0];
 	K = M ? rfx_tensor_elements(w) / M : 0;
 	quads = (M + OB - 1) / OB * (OB / 4);
-	*bytes = quads * K * 4 * es;
+	*bytes = quads * K * 4 * es; /* a multiple of 16: quads is even */
+	if (l->op == RFX_OP_CONV2D && rfx_vk_wino_serves(g, l)) {
+		uint64_t wino;
+		rfx_vk_wino_pack(g, l, dst ? (uint8_t *)dst + *bytes : NULL, &wino);
+		*bytes += wino;
+	}
 	if (!dst)
 		return;
-	memset(dst, 0, *bytes);
+	memset(dst, 0, quads * K * 4 * es);
 	/* [M][K] -> [quads][K][4]: element (m, k) to ((m / 4) * K + k) * 4 + m % 4. */
 	for (uint64_t m = 0; m < M; m++)
 		for (uint64_t k = 0; k < K; k++)
@@ -194,13 +196,13 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	snprintf(d->shader, sizeof(d->shader), "%s_%c", variant,
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 	d->view[0] = c4 ? RFX_VK_VIEW_RGBA32F
-		     : v4 ? view_rgba(x->dtype) : view_r(x->dtype);
+		     : v4 ? view_rgba(x->dtype) : rfx_vk_view_r(x->dtype);
 	if (c4)
 		d->scratch_bytes = (uint64_t)x->dims[0] * ((x->dims[1] + 3) / 4) *
 				   x->dims[2] * x->dims[3] * 16;
-	d->view[1] = dw ? view_r(w->dtype) : view_rgba(w->dtype);
+	d->view[1] = dw ? rfx_vk_view_r(w->dtype) : view_rgba(w->dtype);
 	d->view[2] = RFX_VK_VIEW_R32F;
-	d->view[3] = view_r(g->tensors[t[3]].dtype);
+	d->view[3] = rfx_vk_view_r(g->tensors[t[3]].dtype);
 	d->view[4] = RFX_VK_VIEW_STORAGE;
 	rfx_vk_push_conv_geometry(d, g, l);
 	uint32_t pc[] = {
@@ -238,7 +240,7 @@ static rfx_status repack_c4(const rfx_graph *g, const rfx_layer *l,
 	d->write_offset = 0;
 	d->write_bytes = d->scratch_bytes = total * 16;
 	snprintf(d->shader, sizeof(d->shader), "repack_c4");
-	d->view[0] = view_r(x->dtype);
+	d->view[0] = rfx_vk_view_r(x->dtype);
 	d->view[1] = RFX_VK_VIEW_STORAGE;
 	if (total > UINT32_MAX) {
 		snprintf(err, errlen, "input of %llu texels",
@@ -345,7 +347,7 @@ static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_bind(d, g, t, 4);
 	snprintf(d->shader, sizeof(d->shader), "fc_tb_%c",
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
-	d->view[0] = view_r(x->dtype);
+	d->view[0] = rfx_vk_view_r(x->dtype);
 	d->view[1] = view_rgba(w->dtype);
 	d->view[2] = RFX_VK_VIEW_R32F;
 	d->view[3] = RFX_VK_VIEW_STORAGE;
@@ -380,6 +382,18 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
 				 variant, e);
 		*n = st == RFX_OK ? 2u : 0u;
+	}
+	else if (strcmp(variant, "conv_wino_tb") == 0) {
+		const rfx_tensor *w = &g->tensors[l->inputs[1]];
+		uint64_t M = w->dims[0], K = M ? rfx_tensor_elements(w) / M : 0;
+		uint64_t u_off = (M + OB - 1) / OB * (OB / 4) * K *
+				 rfx_dtype_size(w->dtype) / 4; /* texels */
+		e[0] = '\0';
+		st = rfx_vk_conv_wino(g, l, u_off, d, e, sizeof(e));
+		if (st != RFX_OK)
+			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
+				 variant, e);
+		*n = st == RFX_OK ? 3u : 0u;
 	}
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
