@@ -1,6 +1,7 @@
 /*
- * Every kernel variant of float conv2d and fc (engine/vk/ops/conv2d_tb.c:
- * the texel-buffer ones and the storage-buffer conv2d_sb, fc_sb), forced
+ * Every kernel variant of float conv2d, fc and pool2d
+ * (engine/vk/ops/conv2d_tb.c: the texel-buffer ones and the storage-buffer
+ * conv2d_sb, fc_sb, pool2d_sb), forced
  * with RFX_FORCE_VARIANT, against the CPU reference executor on randomized
  * shapes with a fixed seed: channel and pixel counts that are not multiples
  * of the kernels' blocks (8 output channels x 8 pixels), batches, strides,
@@ -267,6 +268,50 @@ static void fc_case(rfx_dtype prec, const char *variant)
 	check_graph(&g, variant, 0, what);
 }
 
+static void pool_case(rfx_dtype prec, const char *variant)
+{
+	rfx_builder b;
+	rfx_graph g;
+	char what[160];
+	uint32_t kh = rnd(1, 4), kw = rnd(1, 4);
+	uint32_t dh = rnd(1, 2), dw = rnd(1, 2);
+	uint32_t xd[4] = {rnd(1, 2), rnd(1, 5), (kh - 1) * dh + rnd(1, 12),
+			  (kw - 1) * dw + rnd(1, 12)};
+
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", prec, 4, xd);
+	uint32_t y = rfx_builder_tensor(&b, "y", prec, 0, NULL);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool",
+					 (uint32_t[]){x}, 1, y);
+	l->precision = prec;
+	l->i[RFX_POOL_KIND] = (int32_t)rnd(0, 1);
+	l->i[RFX_POOL_KERNEL_H] = (int32_t)kh;
+	l->i[RFX_POOL_KERNEL_W] = (int32_t)kw;
+	l->i[RFX_POOL_STRIDE_H] = (int32_t)rnd(1, 3);
+	l->i[RFX_POOL_STRIDE_W] = (int32_t)rnd(1, 3);
+	l->i[RFX_POOL_PAD_T] = (int32_t)rnd(0, (kh - 1) / 2);
+	l->i[RFX_POOL_PAD_L] = (int32_t)rnd(0, (kw - 1) / 2);
+	l->i[RFX_POOL_PAD_B] = (int32_t)rnd(0, (kh - 1) / 2);
+	l->i[RFX_POOL_PAD_R] = (int32_t)rnd(0, (kw - 1) / 2);
+	l->i[RFX_POOL_CEIL_MODE] = (int32_t)rnd(0, 1);
+	l->i[RFX_POOL_COUNT_INCLUDE_PAD] = (int32_t)rnd(0, 1);
+	l->i[RFX_POOL_DIL_H] = (int32_t)dh;
+	l->i[RFX_POOL_DIL_W] = (int32_t)dw;
+	snprintf(what, sizeof(what),
+		 "%s %s %ux%ux%ux%u kind %d k%ux%u s%dx%d d%ux%u pad %d,%d,%d,%d ceil %d incl %d",
+		 variant, rfx_dtype_name(prec), xd[0], xd[1], xd[2], xd[3],
+		 l->i[RFX_POOL_KIND], kh, kw, l->i[RFX_POOL_STRIDE_H],
+		 l->i[RFX_POOL_STRIDE_W], dh, dw, l->i[RFX_POOL_PAD_T],
+		 l->i[RFX_POOL_PAD_L], l->i[RFX_POOL_PAD_B], l->i[RFX_POOL_PAD_R],
+		 l->i[RFX_POOL_CEIL_MODE], l->i[RFX_POOL_COUNT_INCLUDE_PAD]);
+	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
+	rfx_builder_output(&b, y);
+	char err[256];
+	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
+		      "%s: builder: %s", what, err);
+	check_graph(&g, variant, 0, what);
+}
+
 static void conv_kind_test(enum conv_kind kind)
 {
 	for (int prec = 0; prec < 2; prec++) {
@@ -351,6 +396,21 @@ START_TEST(test_fc)
 }
 END_TEST
 
+/* Both pooling kernels, max and average, with padding, dilation and
+ * ceil mode: the same sums as the reference, in its order. */
+START_TEST(test_pool)
+{
+	for (int prec = 0; prec < 2; prec++) {
+		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
+		set_precision(p);
+		for (int i = 0; i < 6; i++) {
+			pool_case(p, "pool2d_tb");
+			pool_case(p, "pool2d_sb");
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vk_variants");
@@ -367,6 +427,7 @@ int main(void)
 		{"conv_dw_c4_tb", test_dw_c4},
 		{"conv2d_sb", test_storage},
 		{"fc_tb_and_fc_sb", test_fc},
+		{"pool2d_tb_and_pool2d_sb", test_pool},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -112,7 +112,9 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * CONV2D with group 1, "conv_i8_c4_tb" (two dispatches: the input packed
  * by 4 channels into the scratch buffer, then texel-buffer reads of 4
  * channels per fetch, 8x8 register blocks) and "conv2d_i8_sb" (storage
- * buffers, the packed dot product where the device has it). Writes the names that serve l into
+ * buffers, the packed dot product where the device has it); for float
+ * POOL2D, "pool2d_tb" (the input through a texel buffer) and "pool2d_sb".
+ * Writes the names that serve l into
  * out[0..cap), in the order a device takes without measuring, and returns
  * how many (0 for a layer with one kernel: other ops, int8 layers).
  */
@@ -158,6 +160,7 @@ typedef rfx_status (*rfx_vk_op_fn)(const rfx_graph *g, const rfx_layer *l,
 rfx_status rfx_vk_op_conv2d(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_fc(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_pool2d(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
+rfx_status rfx_vk_op_pool2d_tb(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_global_pool(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_binary(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_unary(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);

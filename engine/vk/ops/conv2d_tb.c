@@ -1,6 +1,6 @@
 /* Conv2d and fc through uniform texel buffers → shaders/conv_tb.comp and
- * shaders/fc_tb.comp; the variants each layer can take, and the weight
- * packing those kernels read (ops.h). */
+ * shaders/fc_tb.comp; the variants each layer can take (conv2d, fc,
+ * pool2d), and the weight packing those kernels read (ops.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +29,14 @@ static int float_layer(const rfx_graph *g, const rfx_layer *l)
 		if (!is_float(g->tensors[l->inputs[i]].dtype))
 			return 0;
 	return g->tensors[l->inputs[2]].dtype == RFX_DTYPE_F32 &&
+	       is_float(g->tensors[l->outputs[0]].dtype);
+}
+
+/* A float pooling layer (int8 ones have their own kernel). */
+static int float_pool(const rfx_graph *g, const rfx_layer *l)
+{
+	return !rfx_quant_layer_is_int8(l) &&
+	       is_float(g->tensors[l->inputs[0]].dtype) &&
 	       is_float(g->tensors[l->outputs[0]].dtype);
 }
 
@@ -77,6 +85,10 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 			v[n++] = "conv_i8_c4_tb";
 			v[n++] = "conv2d_i8_sb";
 		}
+	} else if (l->op == RFX_OP_POOL2D && float_pool(g, l)) {
+		if (caps->texel)
+			v[n++] = "pool2d_tb";
+		v[n++] = "pool2d_sb";
 	} else if (l->op == RFX_OP_FC && float_layer(g, l)) {
 		if (caps->texel)
 			v[n++] = "fc_tb";
@@ -395,6 +407,10 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 				 variant, e);
 		*n = st == RFX_OK ? 3u : 0u;
 	}
+	else if (strcmp(variant, "pool2d_sb") == 0)
+		st = rfx_vk_op_pool2d(g, l, d, n, err, errlen);
+	else if (strcmp(variant, "pool2d_tb") == 0)
+		st = rfx_vk_op_pool2d_tb(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {

@@ -42,6 +42,26 @@ rfx_status rfx_vk_op_pool2d(const rfx_graph *g, const rfx_layer *l,
 	return RFX_OK;
 }
 
+/* The "pool2d_tb" variant: the same kernel reading X through a uniform
+ * texel buffer, 4 outputs of a row per invocation (shaders/pool2d.comp
+ * with TB). */
+rfx_status rfx_vk_op_pool2d_tb(const rfx_graph *g, const rfx_layer *l,
+                               rfx_vk_dispatch *d, uint32_t *n, char *err,
+                               size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	rfx_status st = rfx_vk_op_pool2d(g, l, d, n, err, errlen);
+
+	if (st != RFX_OK)
+		return st;
+	snprintf(d->shader, sizeof(d->shader), "pool2d_tb_%c",
+		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+	d->view[0] = rfx_vk_view_r(x->dtype);
+	d->groups[0] = (y->dims[3] + 31) / 32; /* 4 outputs per invocation */
+	return RFX_OK;
+}
+
 /* int8 → shaders/pool2d_i8.comp: the same grid. */
 rfx_status rfx_vk_op_pool2d_i8(const rfx_graph *g, const rfx_layer *l,
                                const rfx_quant_layer *q,
