@@ -20,6 +20,8 @@
 // for 256 FMA, where the direct kernel needs 2 + 8 for 64. Its sum runs
 // channel block, ky, kx, then the 4 channels: another order than the
 // reference's, within the fp32 tolerance of the tests);
+// DW3 (depthwise 3x3, dilation 1, stride DW3 in both directions: row
+// windows, below);
 // DW_C4 (depthwise with one output channel per input channel, X packed by
 // 4 as for C4: 4 channels x PB pixels per invocation, each pixel fetch
 // serving 4 channels; the sum keeps the reference's order, ky then kx).
@@ -103,6 +105,51 @@ void main()
 			if (4u * cb + j < p.M)
 				store(n, 4u * cb + j, p0 + i, acc[i][j]);
 	}
+}
+#elif defined(DW3)
+// Depthwise 3x3, dilation 1, stride DW3 (1 or 2, compile time): one output
+// channel x PB outputs of one row per invocation; each input row's window
+// ((PB - 1) * DW3 + 3 pixels) is fetched once and serves the 3 taps of
+// every output, (PB - 1) * DW3 + 3 fetches per row instead of 3 * PB.
+#define WIN ((PB - 1) * DW3 + 3)
+void main()
+{
+	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
+	uint bpr = (p.OW + PB - 1) / PB; // blocks per output row
+	if (id >= bpr * p.OH * p.M)
+		return;
+	uint bx = id % bpr, r = id / bpr;
+	uint oy = r % p.OH, m = r / p.OH;
+	uint ox0 = bx * PB, c = m / (p.M / p.C);
+	float b = texelFetch(bias, int(m)).r;
+	float acc[PB];
+	for (uint i = 0; i < PB; i++)
+		acc[i] = b;
+	int xbase = int((n * p.C + c) * p.H * p.W);
+	int ix0 = int(ox0 * DW3) - int(p.PL);
+	for (uint ky = 0; ky < 3u; ky++) {
+		int iy = int(oy * DW3 + ky) - int(p.PT);
+		bool row = iy >= 0 && iy < int(p.H);
+		int rbase = xbase + iy * int(p.W);
+		float win[WIN];
+		for (int k = 0; k < WIN; k++) {
+			int ix = ix0 + k;
+			bool in_ = row && ix >= 0 && ix < int(p.W);
+			float xv = texelFetch(x, in_ ? rbase + ix : 0).r;
+			win[k] = in_ ? xv : 0.0;
+		}
+		int wrow = int((m * 3u + ky) * 3u);
+		float w0 = texelFetch(w, wrow).r, w1 = texelFetch(w, wrow + 1).r;
+		float w2 = texelFetch(w, wrow + 2).r;
+		for (uint i = 0; i < PB; i++) {
+			acc[i] += w0 * win[i * DW3];
+			acc[i] += w1 * win[i * DW3 + 1u];
+			acc[i] += w2 * win[i * DW3 + 2u];
+		}
+	}
+	for (uint i = 0; i < PB; i++)
+		if (ox0 + i < p.OW)
+			store(n, m, oy * p.OW + ox0 + i, acc[i]);
 }
 #elif defined(DEPTHWISE)
 void main()

@@ -164,12 +164,12 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 }
 
 enum conv_kind {
-	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, STORAGE
+	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, DW3, STORAGE
 };
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
 	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb", "conv_wino_tb",
-	"conv2d_sb",
+	"conv_dw3_tb", "conv2d_sb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -182,11 +182,12 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	uint32_t N = rnd(1, 2), C = first ? 3 : rnd(1, 21), M = rnd(1, 21);
 	uint32_t group = 1;
 	int wino = kind == WINO; /* 3x3, stride 1, dilation 1 */
-	uint32_t kh = pw ? 1 : wino ? 3 : rnd(1, 5), kw = pw ? 1 : wino ? 3 : rnd(1, 5);
-	uint32_t dh = pw || wino ? 1 : rnd(1, 2), dw = pw || wino ? 1 : rnd(1, 2);
+	int k3 = wino || kind == DW3; /* 3x3, dilation 1 */
+	uint32_t kh = pw ? 1 : k3 ? 3 : rnd(1, 5), kw = pw ? 1 : k3 ? 3 : rnd(1, 5);
+	uint32_t dh = pw || k3 ? 1 : rnd(1, 2), dw = pw || k3 ? 1 : rnd(1, 2);
 	uint32_t H = (kh - 1) * dh + rnd(1, 13), W = (kw - 1) * dw + rnd(1, 13);
 
-	if (kind == DEPTHWISE) {
+	if (kind == DEPTHWISE || kind == DW3) {
 		group = C;
 		M = C * rnd(1, 2);
 	}
@@ -203,6 +204,8 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 
 	int32_t sh = pw || wino ? 1 : (int32_t)rnd(1, 2);
 	int32_t sw = pw || wino ? 1 : (int32_t)rnd(1, 2);
+	if (kind == DW3) /* the same stride both ways */
+		sw = sh;
 	int32_t pt = pw ? 0 : (int32_t)rnd(0, kh / 2 + 1), pl = pw ? 0 : (int32_t)rnd(0, kw / 2);
 	int32_t pb = pw ? 0 : (int32_t)rnd(0, kh / 2), pr = pw ? 0 : (int32_t)rnd(0, kw / 2 + 1);
 	/* The residual has the output's shape (graph/ops/conv2d.c's rule). */
@@ -340,6 +343,8 @@ START_TEST(test_dw_c4) { conv_kind_test(DW_C4); }
 END_TEST
 START_TEST(test_wino) { conv_kind_test(WINO); }
 END_TEST
+START_TEST(test_dw3) { conv_kind_test(DW3); }
+END_TEST
 START_TEST(test_storage) { conv_kind_test(STORAGE); }
 END_TEST
 
@@ -424,6 +429,7 @@ int main(void)
 		{"conv_c4_tb_first_layer", test_c4_first},
 		{"conv_c4_tb_chain", test_c4_chain},
 		{"conv_wino_tb", test_wino},
+		{"conv_dw3_tb", test_dw3},
 		{"conv_dw_c4_tb", test_dw_c4},
 		{"conv2d_sb", test_storage},
 		{"fc_tb_and_fc_sb", test_fc},

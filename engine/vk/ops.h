@@ -107,7 +107,9 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * buffer, then a direct convolution reading 4 channels per fetch),
  * "conv_wino_tb" (3x3, stride 1, dilation 1, group 1: Winograd F(2x2,
  * 3x3) in three dispatches through the scratch buffer,
- * engine/vk/ops/conv2d_wino.c), "conv_dw_tb" (depthwise), "conv_dw_c4_tb" (depthwise, one output channel
+ * engine/vk/ops/conv2d_wino.c), "conv_dw_tb" (depthwise), "conv_dw3_tb"
+ * (depthwise 3x3, dilation 1, stride 1 or 2 both ways: each input row
+ * window fetched once for a row of outputs), "conv_dw_c4_tb" (depthwise, one output channel
  * per input channel, the input packed by 4 likewise), "fc_tb"; for int8
  * CONV2D with group 1, "conv_i8_c4_tb" (two dispatches: the input packed
  * by 4 channels into the scratch buffer, then texel-buffer reads of 4

@@ -71,6 +71,17 @@ static int is_depthwise(const rfx_graph *g, const rfx_layer *l)
 	return group > 1 && group == C && M % C == 0;
 }
 
+/* Depthwise 3x3, dilation 1, the same stride 1 or 2 both ways (conv_dw3_tb). */
+static int is_dw3(const rfx_graph *g, const rfx_layer *l)
+{
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	int32_t sh = l->i[RFX_CONV_STRIDE_H];
+
+	return is_depthwise(g, l) && w->dims[2] == 3 && w->dims[3] == 3 &&
+	       l->i[RFX_CONV_DIL_H] == 1 && l->i[RFX_CONV_DIL_W] == 1 &&
+	       sh == l->i[RFX_CONV_STRIDE_W] && (sh == 1 || sh == 2);
+}
+
 uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
                                const rfx_vk_caps *caps, const char **out,
                                uint32_t cap)
@@ -106,6 +117,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 				v[n++] = "conv_gemm_tb";
 			v[n++] = "conv_direct_tb";
 		} else if (caps->texel && is_depthwise(g, l)) {
+			if (is_dw3(g, l))
+				v[n++] = "conv_dw3_tb";
 			v[n++] = "conv_dw_tb";
 			if (y->dims[1] == g->tensors[l->inputs[0]].dims[1])
 				v[n++] = "conv_dw_c4_tb";
@@ -190,7 +203,8 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
 	int dwc4 = strcmp(variant, "conv_dw_c4_tb") == 0;
-	int dw = dwc4 || strcmp(variant, "conv_dw_tb") == 0;
+	int dw3 = strcmp(variant, "conv_dw3_tb") == 0;
+	int dw = dwc4 || dw3 || strcmp(variant, "conv_dw_tb") == 0;
 	int v4 = strcmp(variant, "conv_gemm4_tb") == 0;
 	int c4 = dwc4 || strcmp(variant, "conv_c4_tb") == 0;
 	/* Without a residual the bias stands in at binding 3: never read. */
@@ -207,6 +221,9 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_bind(d, g, t, 5);
 	snprintf(d->shader, sizeof(d->shader), "%s_%c", variant,
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+	if (dw3) /* a kernel per stride: its row window has a fixed size */
+		snprintf(d->shader, sizeof(d->shader), "conv_dw3s%d_tb_%c",
+			 l->i[RFX_CONV_STRIDE_H], y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 	d->view[0] = c4 ? RFX_VK_VIEW_RGBA32F
 		     : v4 ? view_rgba(x->dtype) : rfx_vk_view_r(x->dtype);
 	if (c4)
@@ -226,6 +243,8 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push_u(d, (uint32_t)has_res);
 	rfx_vk_push_u(d, (uint32_t)npb);
 	rfx_vk_push_u(d, (uint32_t)nmb);
+	if (dw3) /* blocks of PB outputs within a row */
+		npb = (y->dims[3] + PB - 1) / PB * y->dims[2];
 	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
 	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
 		snprintf(err, errlen, "batch %u", y->dims[0]);
