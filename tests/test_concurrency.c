@@ -18,94 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_util.h"
-#include "format/rfx_format.h"
-#include "graph/builder.h"
+#include "vk_test_util.h"
 
 #define THREADS 4
 #define SALTS 3   /* distinct inputs per thread */
-#define CLASSES 10
-
-static uint32_t seed;
-
-static uint32_t rand_const(rfx_builder *b, const char *name, uint32_t rank,
-                           const uint32_t *dims, float scale)
-{
-	uint64_t n = 1;
-	for (uint32_t k = 0; k < rank; k++)
-		n *= dims[k];
-	float *v = malloc(n * sizeof(float));
-	ck_assert_ptr_nonnull(v);
-	for (uint64_t i = 0; i < n; i++)
-		v[i] = test_randf(&seed, -scale, scale);
-	uint32_t t = rfx_builder_const(b, name, RFX_DTYPE_F32, rank, dims, v);
-	free(v);
-	return t;
-}
-
-static uint32_t conv(rfx_builder *b, uint32_t x, uint32_t cin, uint32_t cout,
-                     const char *name, int stride)
-{
-	char wn[32], bn[32], yn[32];
-	uint32_t wd[4] = {cout, cin, 3, 3}, bd[1] = {cout};
-
-	snprintf(wn, sizeof(wn), "%s.w", name);
-	snprintf(bn, sizeof(bn), "%s.b", name);
-	snprintf(yn, sizeof(yn), "%s.y", name);
-	uint32_t w = rand_const(b, wn, 4, wd, 1.0f / sqrtf((float)cin * 9));
-	uint32_t bias = rand_const(b, bn, 1, bd, 0.1f);
-	uint32_t y = rfx_builder_tensor(b, yn, RFX_DTYPE_F32, 0, NULL);
-	rfx_layer *l = rfx_builder_layer(b, RFX_OP_CONV2D, name,
-					 (uint32_t[]){x, w, bias}, 3, y);
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = stride;
-	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
-	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = RFX_ACT_RELU;
-	ck_assert_int_eq(rfx_builder_infer(b, l), RFX_OK);
-	return y;
-}
+#define CLASSES 10 /* test_conv_net's */
 
 /* 16x16x3 -> conv(8, stride 2) -> conv(8) -> global average pool -> fc(10)
- * -> softmax, as .rfx bytes: small, so thousands of runs stay quick. */
+ * -> softmax (test_conv_net), as .rfx bytes: small, so thousands of runs
+ * stay quick. */
 static void *make_model(size_t *nbytes)
 {
 	rfx_builder b;
-	rfx_graph g;
-	char err[256];
-	void *bytes = NULL;
-	uint32_t xd[4] = {1, 3, 16, 16}, width = 8;
+	uint32_t seed = 3;
 
-	seed = 3;
-	rfx_builder_init(&b);
-	uint32_t x = rfx_builder_input(&b, "image", RFX_DTYPE_F32, 4, xd);
-	uint32_t y = conv(&b, x, 3, width, "conv0", 2);
-	y = conv(&b, y, width, width, "conv1", 1);
-	uint32_t gp = rfx_builder_tensor(&b, "gap", RFX_DTYPE_F32, 0, NULL);
-	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_GLOBAL_POOL, "gap", &y, 1, gp);
-	l->i[RFX_GPOOL_KIND] = RFX_POOL_AVG;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t fd[2] = {1, width};
-	uint32_t flat = rfx_builder_tensor(&b, "flat", RFX_DTYPE_F32, 2, fd);
-	l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "flatten", &gp, 1, flat);
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t wd[2] = {CLASSES, width}, bd[1] = {CLASSES};
-	uint32_t w = rand_const(&b, "fc.w", 2, wd, 1.0f);
-	uint32_t bias = rand_const(&b, "fc.b", 1, bd, 0.1f);
-	uint32_t logits = rfx_builder_tensor(&b, "logits", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_FC, "fc", (uint32_t[]){flat, w, bias}, 3, logits);
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t prob = rfx_builder_tensor(&b, "prob", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_SOFTMAX, "softmax", &logits, 1, prob);
-	l->i[RFX_SOFTMAX_AXIS] = 1;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, prob);
-	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK, "%s", err);
-	ck_assert_msg(rfx_format_write(&g, &bytes, nbytes, err, sizeof(err)) == RFX_OK,
-		      "%s", err);
-	rfx_graph_finish(&g);
-	return bytes;
+	test_conv_net(&b, 16, 8, 2, &seed);
+	return test_model_bytes(&b, nbytes);
 }
 
 /* Input `salt`, uniform in [0, 1]. */

@@ -15,10 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_util.h"
 #include "core/context.h"
-#include "format/rfx_format.h"
-#include "graph/builder.h"
+#include "vk_test_util.h"
 
 /* ---- the model ---------------------------------------------------------- */
 
@@ -29,43 +27,20 @@
 #define X_BYTES (3 * 8 * 8 * 4)
 #define W_BYTES (4 * 3 * 3 * 3 * 4)
 
-static uint32_t rand_const(rfx_builder *b, const char *name, uint32_t rank,
-                           const uint32_t *dims, float scale, uint32_t *seed)
-{
-	float v[4 * 3 * 3 * 3];
-	uint64_t n = 1;
-
-	for (uint32_t k = 0; k < rank; k++)
-		n *= dims[k];
-	ck_assert_uint_le(n, sizeof(v) / sizeof(v[0]));
-	for (uint64_t i = 0; i < n; i++)
-		v[i] = test_randf(seed, -scale, scale);
-	return rfx_builder_const(b, name, RFX_DTYPE_F32, rank, dims, v);
-}
-
 static void *make_model(size_t *nbytes)
 {
 	const uint32_t xd[4] = {1, 3, 8, 8}, wd[4] = {4, 3, 3, 3}, bd[1] = {4};
-	const uint32_t fd[2] = {1, 4}, fcw[2] = {3, 4}, fcb[1] = {3};
 	uint32_t seed = 5;
 	rfx_builder b;
-	rfx_graph g;
 	rfx_layer *l;
-	char err[256];
-	void *bytes = NULL;
 
 	rfx_builder_init(&b);
 	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4, xd);
-	uint32_t w = rand_const(&b, "w", 4, wd, 0.5f, &seed);
-	uint32_t bias = rand_const(&b, "b", 1, bd, 0.1f, &seed);
+	uint32_t w = test_rand_const(&b, "w", RFX_DTYPE_F32, 4, wd, 0.5f, &seed);
+	uint32_t bias = test_rand_const(&b, "b", RFX_DTYPE_F32, 1, bd, 0.1f, &seed);
 	uint32_t feat = rfx_builder_tensor(&b, "feat", RFX_DTYPE_F32, 0, NULL);
 	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv", (uint32_t[]){x, w, bias}, 3, feat);
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
-	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = RFX_ACT_RELU;
+	test_conv_attrs(l, 1, 1, RFX_ACT_RELU);
 	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
 	uint32_t pool = rfx_builder_tensor(&b, "pool", RFX_DTYPE_F32, 0, NULL);
 	l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool", &feat, 1, pool);
@@ -74,31 +49,12 @@ static void *make_model(size_t *nbytes)
 	l->i[RFX_POOL_STRIDE_H] = l->i[RFX_POOL_STRIDE_W] = 2;
 	l->i[RFX_POOL_DIL_H] = l->i[RFX_POOL_DIL_W] = 1;
 	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t gap = rfx_builder_tensor(&b, "gap", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_GLOBAL_POOL, "gap", &pool, 1, gap);
-	l->i[RFX_GPOOL_KIND] = RFX_POOL_AVG;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t flat = rfx_builder_tensor(&b, "flat", RFX_DTYPE_F32, 2, fd);
-	l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "flatten", &gap, 1, flat);
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t fw = rand_const(&b, "fc.w", 2, fcw, 1.0f, &seed);
-	uint32_t fb = rand_const(&b, "fc.b", 1, fcb, 0.1f, &seed);
-	uint32_t logits = rfx_builder_tensor(&b, "logits", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_FC, "fc", (uint32_t[]){flat, fw, fb}, 3, logits);
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	uint32_t prob = rfx_builder_tensor(&b, "prob", RFX_DTYPE_F32, 0, NULL);
-	l = rfx_builder_layer(&b, RFX_OP_SOFTMAX, "softmax", &logits, 1, prob);
-	l->i[RFX_SOFTMAX_AXIS] = 1;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	uint32_t prob = test_classifier_head(&b, pool, 4, 3, &seed);
 	rfx_builder_output(&b, feat);
 	rfx_builder_output(&b, pool);
 	rfx_builder_output(&b, prob);
 	rfx_builder_set_labels(&b, "a\nb\nc\n");
-	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK, "%s", err);
-	ck_assert_msg(rfx_format_write(&g, &bytes, nbytes, err, sizeof(err)) == RFX_OK,
-		      "%s", err);
-	rfx_graph_finish(&g);
-	return bytes;
+	return test_model_bytes(&b, nbytes);
 }
 
 static void fill_input(rfx_session *s)

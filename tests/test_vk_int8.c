@@ -20,10 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
 #include "test_vk_int8_util.h"
-#include "vk/vk_model.h"
-#include "vk/vk_session.h"
 
 /* Activation NONE, RELU or CLIP (real bounds inside the output's range). */
 static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
@@ -106,9 +103,7 @@ static void conv_case(int iter)
 		rfx_layer *l2 = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv_res",
 						  (uint32_t[]){y, w2, b2, r}, 4, y2);
 		l2->precision = RFX_DTYPE_I8;
-		l2->i[RFX_CONV_STRIDE_H] = l2->i[RFX_CONV_STRIDE_W] = 1;
-		l2->i[RFX_CONV_DIL_H] = l2->i[RFX_CONV_DIL_W] = 1;
-		l2->i[RFX_CONV_GROUP] = 1;
+		test_conv_attrs(l2, 1, 0, RFX_ACT_NONE);
 		random_act(l2, RFX_CONV_ACT, y2s, y2z);
 		ck_assert_int_eq(rfx_builder_infer(&b, l2), RFX_OK);
 		rfx_builder_output(&b, y);
@@ -116,7 +111,7 @@ static void conv_case(int iter)
 	} else {
 		rfx_builder_output(&b, y);
 	}
-	finish(&b, &g, what);
+	test_finish(&b, &g, what);
 	check_graph(&g, what);
 }
 
@@ -146,9 +141,7 @@ static void fc_case(int iter)
 	random_act(l, RFX_FC_ACT, ys, yz);
 	snprintf(what, sizeof(what), "fc i8 rank %u K%u N%u act %d ties %d", rank,
 		 K, N, l->i[RFX_FC_ACT], ties);
-	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, what);
+	test_finish_layer(&b, l, y, &g, what);
 	check_graph(&g, what);
 }
 
@@ -216,9 +209,7 @@ static rfx_layer *single(rfx_builder *b, rfx_op op, uint32_t rank,
 static void run_single(rfx_builder *b, rfx_layer *l, uint32_t y, const char *what)
 {
 	rfx_graph g;
-	ck_assert_msg(rfx_builder_infer(b, l) == RFX_OK, "%s: %s", what, b->err);
-	rfx_builder_output(b, y);
-	finish(b, &g, what);
+	test_finish_layer(b, l, y, &g, what);
 	check_graph(&g, what);
 }
 
@@ -291,9 +282,7 @@ START_TEST(test_elementwise)
 		random_act(l, RFX_BINARY_ACT, ys, yz);
 		snprintf(what, sizeof(what), "binary i8 kind %d act %d rank %u/%u", kind,
 			 l->i[RFX_BINARY_ACT], rank, brank);
-		ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
-		rfx_builder_output(&b, y);
-		finish(&b, &g, what);
+		test_finish_layer(&b, l, y, &g, what);
 		check_graph(&g, what);
 	}
 	for (int i = 0; i < 4; i++) {
@@ -334,7 +323,7 @@ START_TEST(test_data_movement)
 		l->i[RFX_CONCAT_AXIS] = (int32_t)axis;
 		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
 		rfx_builder_output(&b, y);
-		finish(&b, &g, "concat i8");
+		test_finish(&b, &g, "concat i8");
 		check_graph(&g, "concat i8");
 	}
 	for (int i = 0; i < 3; i++) {
@@ -368,7 +357,7 @@ START_TEST(test_data_movement)
 		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
 		rfx_builder_output(&b, r); /* an output: copied, not a view */
 		rfx_builder_output(&b, p);
-		finish(&b, &g, "reshape/transpose/pad i8");
+		test_finish(&b, &g, "reshape/transpose/pad i8");
 		check_graph(&g, "reshape/transpose/pad i8");
 	}
 }
@@ -409,7 +398,7 @@ START_TEST(test_quantize_dequantize)
 		rfx_builder_output(&b, q);
 		rfx_builder_output(&b, y);
 		rfx_builder_output(&b, y8);
-		finish(&b, &g, "quantize/dequantize");
+		test_finish(&b, &g, "quantize/dequantize");
 		check_graph(&g, "quantize/dequantize");
 	}
 }
@@ -448,9 +437,7 @@ static void conv_real_check(int iter)
 	l->i[RFX_CONV_PAD_L] = l->i[RFX_CONV_PAD_R] = (int32_t)(kw / 2);
 	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
 	l->i[RFX_CONV_GROUP] = (int32_t)group;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, "conv real");
+	test_finish_layer(&b, l, y, &g, "conv real");
 	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)), RFX_OK);
 	fill_inputs(&g, cs);
 	rfx_cpu_session_run(cs);
@@ -526,17 +513,12 @@ static int8_t hand_conv(int32_t bias, int act)
 	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
 					 (uint32_t[]){x, w, bi}, 3, y);
 	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = act;
+	test_conv_attrs(l, 1, 0, act);
 	if (act == RFX_ACT_CLIP) {
 		l->f[0] = -1.0f; /* Q: -0.5 -> 0 (even) + 3 = 3 */
 		l->f[1] = 13.0f; /* 6.5 -> 6 (even) + 3 = 9 */
 	}
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, "hand conv");
+	test_finish_layer(&b, l, y, &g, "hand conv");
 	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)), RFX_OK);
 	memcpy(rfx_cpu_session_tensor(cs, g.inputs[0]), (int8_t[]){10, -20, 30, 127}, 4);
 	rfx_cpu_session_run(cs);
@@ -574,12 +556,11 @@ START_TEST(test_refusals)
 	rfx_cpu_session *cs = NULL;
 	char err[256];
 	uint32_t y, d[2] = {2, 3};
+	vk_test_run r;
 
 	rfx_layer *l = single(&b, RFX_OP_SOFTMAX, 2, d, 0, 0.1f, 0, &y);
 	l->i[RFX_SOFTMAX_AXIS] = 1;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, "softmax i8");
+	test_finish_layer(&b, l, y, &g, "softmax i8");
 	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)),
 			 RFX_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(err, "no int8 form"));
@@ -587,27 +568,17 @@ START_TEST(test_refusals)
 
 	l = single(&b, RFX_OP_UNARY, 2, d, 0, 0.1f, 0, &y);
 	l->i[RFX_UNARY_ACT] = RFX_ACT_SIGMOID;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, "sigmoid i8");
+	test_finish_layer(&b, l, y, &g, "sigmoid i8");
 	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)),
 			 RFX_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(err, "sigmoid"));
-	rfx_model m = {.ctx = ctx, .graph = g};
-	atomic_init(&m.sessions, 0);
-	ck_assert_int_eq(rfx_vk_model_init(&m), RFX_OK);
-	rfx_session s = {.model = &m};
-	rfx_session_options opt = {.no_pipeline_cache = 1};
-	ck_assert_int_eq(rfx_vk_session_create(&s, &opt), RFX_E_UNSUPPORTED);
+	ck_assert_int_eq(vk_test_open(&r, ctx, &g, "sigmoid i8"), RFX_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(rfx_context_last_error(ctx), "sigmoid"));
-	rfx_vk_model_finish(&m);
 	rfx_graph_finish(&g);
 
 	/* a scale of 0 on an int8 activation is a format error */
 	l = single(&b, RFX_OP_UNARY, 2, d, 0, 0.0f, 0, &y);
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, "scale 0");
+	test_finish_layer(&b, l, y, &g, "scale 0");
 	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)), RFX_E_FORMAT);
 	rfx_graph_finish(&g);
 
@@ -618,9 +589,7 @@ START_TEST(test_refusals)
 	set_q(&b, y, 0.5f, 1);
 	l = rfx_builder_layer(&b, RFX_OP_RESHAPE, "r", &x, 1, y);
 	l->precision = RFX_DTYPE_I8;
-	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_builder_output(&b, y);
-	finish(&b, &g, "reshape rescale");
+	test_finish_layer(&b, l, y, &g, "reshape rescale");
 	ck_assert_int_eq(rfx_cpu_session_create(&g, &cs, err, sizeof(err)),
 			 RFX_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(err, "keep the input's scale"));

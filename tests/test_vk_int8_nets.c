@@ -31,12 +31,7 @@ static void network_graph(rfx_graph *g)
 	uint32_t c1 = i8_tensor(&b, "c1", out_scale(1.0f / 127.0f, m1, 27, 0), -128);
 	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv1", (uint32_t[]){q, w1, b1}, 3, c1);
 	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
-	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = RFX_ACT_RELU;
+	test_conv_attrs(l, 1, 1, RFX_ACT_RELU);
 	rfx_builder_infer(&b, l);
 	const rfx_tensor *c1t = rfx_builder_tensor_at(&b, c1);
 	float c1s = c1t->scale;
@@ -52,10 +47,7 @@ static void network_graph(rfx_graph *g)
 	uint32_t c2 = i8_tensor(&b, "c2", out_scale(c1s, m2, 8, 0), 5);
 	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv2", (uint32_t[]){p, w2, b2, p}, 4, c2);
 	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
-	l->i[RFX_CONV_ACT] = RFX_ACT_CLIP;
+	test_conv_attrs(l, 1, 0, RFX_ACT_CLIP);
 	l->f[0] = 0.0f;
 	l->f[1] = 6.0f * c1s * 20.0f;
 	rfx_builder_infer(&b, l);
@@ -92,7 +84,7 @@ static void network_graph(rfx_graph *g)
 	rfx_builder_output(&b, f);
 	rfx_builder_output(&b, logits);
 	rfx_builder_output(&b, prob);
-	finish(&b, g, "network");
+	test_finish(&b, g, "network");
 }
 
 static void network(void)

@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
 #include "graph/half.h"
 #include "test_vk_int8_util.h"
-#include "vk/vk_model.h"
 #include "vk/vk_session.h"
 
 rfx_context *ctx;
@@ -112,14 +110,6 @@ void weights(rfx_builder *b, const char *name, uint32_t rank,
 	free(bf);
 }
 
-
-void finish(rfx_builder *b, rfx_graph *g, const char *what)
-{
-	char err[256];
-	rfx_status st = rfx_builder_finish(b, g, err, sizeof(err));
-	ck_assert_msg(st == RFX_OK, "%s: builder: %s", what, err);
-}
-
 void fill_inputs(const rfx_graph *g, rfx_cpu_session *cs)
 {
 	for (uint32_t i = 0; i < g->n_inputs; i++) {
@@ -157,6 +147,7 @@ void check_graph(rfx_graph *g, const char *what)
 {
 	rfx_cpu_session *cs = NULL;
 	rfx_vk_session_stats stats;
+	vk_test_run r;
 	char err[256];
 	rfx_status st;
 
@@ -167,23 +158,17 @@ void check_graph(rfx_graph *g, const char *what)
 	st = rfx_cpu_session_create(g, &cs, err, sizeof(err));
 	ck_assert_msg(st == RFX_OK, "%s: cpu session: %s", what, err);
 
-	rfx_model m = {.ctx = ctx, .graph = *g};
-	atomic_init(&m.sessions, 0);
-	st = rfx_vk_model_init(&m);
-	ck_assert_msg(st == RFX_OK, "%s: vk model: %s", what, rfx_context_last_error(ctx));
-	rfx_session s = {.model = &m};
-	rfx_session_options opt = {.no_pipeline_cache = 1};
-	st = rfx_vk_session_create(&s, &opt);
+	st = vk_test_open(&r, ctx, g, what);
 	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
-	rfx_vk_session_stats_get(&s, &stats);
+	rfx_vk_session_stats_get(&r.s, &stats);
 	dot_seen = (int)stats.int8_dot;
 	for (uint32_t l = 0; force_variant && l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
 		if (ly->op == RFX_OP_CONV2D && ly->i[RFX_CONV_GROUP] == 1)
-			ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&s, l),
+			ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&r.s, l),
 					     force_variant) == 0,
 				      "%s: layer %u runs '%s', not '%s'", what, l,
-				      rfx_vk_session_layer_variant(&s, l),
+				      rfx_vk_session_layer_variant(&r.s, l),
 				      force_variant);
 	}
 	if (!use_dot)
@@ -191,17 +176,12 @@ void check_graph(rfx_graph *g, const char *what)
 			      what, stats.int8_dot);
 
 	fill_inputs(g, cs);
-	for (uint32_t i = 0; i < g->n_inputs; i++)
-		memcpy(rfx_vk_session_input(&s, i), rfx_cpu_session_tensor(cs, g->inputs[i]),
-		       rfx_tensor_bytes(&g->tensors[g->inputs[i]]));
-	rfx_cpu_session_run(cs);
-	ck_assert_int_eq(rfx_vk_session_submit(&s), RFX_OK);
-	ck_assert_int_eq(rfx_vk_session_wait(&s, UINT64_MAX), RFX_OK);
+	vk_test_run_both(&r, cs, g);
 
 	for (uint32_t o = 0; o < g->n_outputs; o++) {
 		const rfx_tensor *t = &g->tensors[g->outputs[o]];
 		const uint8_t *want = rfx_cpu_session_tensor(cs, g->outputs[o]);
-		const uint8_t *got = rfx_vk_session_output(&s, o);
+		const uint8_t *got = rfx_vk_session_output(&r.s, o);
 		uint64_t bytes = rfx_tensor_bytes(t), es = rfx_dtype_size(t->dtype);
 		if (memcmp(want, got, bytes) == 0)
 			continue;
@@ -214,8 +194,7 @@ void check_graph(rfx_graph *g, const char *what)
 				      (unsigned long long)(bytes / es), got[k], want[k],
 				      use_dot ? "dot" : "fallback");
 	}
-	rfx_vk_session_destroy(&s);
-	rfx_vk_model_finish(&m);
+	vk_test_close(&r);
 	rfx_cpu_session_destroy(cs);
 	rfx_graph_finish(g);
 }

@@ -6,9 +6,7 @@
 #ifndef RFX_TEST_VK_INT8_UTIL_H
 #define RFX_TEST_VK_INT8_UTIL_H
 
-#include "check_util.h"
-#include "cpu/cpu.h"
-#include "graph/builder.h"
+#include "vk_test_util.h"
 
 extern rfx_context *ctx;  /* the test's Vulkan context (setup) */
 extern uint32_t seed;     /* every random choice; reset by setup */
@@ -43,8 +41,6 @@ void weights(rfx_builder *b, const char *name, uint32_t rank,
  * int8 range. */
 float out_scale(float xs, float ws, uint32_t K, int ties);
 
-/* rfx_builder_finish, failing the test with its message. */
-void finish(rfx_builder *b, rfx_graph *g, const char *what);
 /* Random inputs for the CPU session: I8 uniform; floats with exact halves
  * of a step, values beyond the range, the odd NaN or infinity. */
 void fill_inputs(const rfx_graph *g, rfx_cpu_session *cs);

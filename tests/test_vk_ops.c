@@ -18,13 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_util.h"
-#include "core/model.h"
-#include "cpu/cpu.h"
-#include "graph/builder.h"
-#include "graph/half.h"
-#include "vk/vk_model.h"
-#include "vk/vk_session.h"
+#include "vk_test_util.h"
 
 static rfx_context *ctx;
 static uint32_t seed;
@@ -45,130 +39,23 @@ static uint32_t rnd(uint32_t lo, uint32_t hi) /* inclusive */
 	return lo + test_rand(&seed) % (hi - lo + 1);
 }
 
-static float value_of(const void *p, rfx_dtype dt, uint64_t i)
+static vk_test_tol tol;
+
+static void check_graph(rfx_graph *g, const char *what)
 {
-	if (dt == RFX_DTYPE_F16)
-		return rfx_f16_to_f32(((const uint16_t *)p)[i]);
-	return ((const float *)p)[i];
+	vk_test_check_float(ctx, g, &seed, tol, NULL, 0, what);
 }
 
 /* A constant of random values in [-1, 1], in dtype dt. */
 static uint32_t random_const(rfx_builder *b, const char *name, rfx_dtype dt,
                              uint32_t rank, const uint32_t *dims)
 {
-	uint64_t n = 1;
-	for (uint32_t k = 0; k < rank; k++)
-		n *= dims[k];
-	float *f = malloc(n * sizeof(float));
-	uint16_t *h = malloc(n * sizeof(uint16_t));
-	for (uint64_t i = 0; i < n; i++) {
-		f[i] = test_randf(&seed, -1.0f, 1.0f);
-		h[i] = rfx_f32_to_f16(f[i]);
-	}
-	uint32_t t = rfx_builder_const(b, name, dt, rank, dims,
-				       dt == RFX_DTYPE_F16 ? (void *)h : (void *)f);
-	free(f);
-	free(h);
-	return t;
-}
-
-static double tol_abs, tol_rel;
-
-/* Runs g on both backends with the same random inputs and compares every
- * output element. */
-static void check_graph(rfx_graph *g, const char *what)
-{
-	rfx_cpu_session *cs = NULL;
-	char err[256];
-	rfx_status st;
-
-	st = rfx_cpu_session_create(g, &cs, err, sizeof(err));
-	ck_assert_msg(st == RFX_OK, "%s: cpu session: %s", what, err);
-
-	rfx_model m = {.ctx = ctx, .graph = *g};
-	atomic_init(&m.sessions, 0);
-	st = rfx_vk_model_init(&m);
-	ck_assert_msg(st == RFX_OK, "%s: vk model: %s", what, rfx_context_last_error(ctx));
-	rfx_session s = {.model = &m};
-	rfx_session_options opt = {.no_pipeline_cache = 1};
-	st = rfx_vk_session_create(&s, &opt);
-	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
-
-	for (uint32_t i = 0; i < g->n_inputs; i++) {
-		const rfx_tensor *t = &g->tensors[g->inputs[i]];
-		uint64_t n = rfx_tensor_elements(t);
-		void *c = rfx_cpu_session_tensor(cs, g->inputs[i]);
-		for (uint64_t k = 0; k < n; k++) {
-			float v = test_randf(&seed, -1.0f, 1.0f);
-			if (t->dtype == RFX_DTYPE_F16)
-				((uint16_t *)c)[k] = rfx_f32_to_f16(v);
-			else
-				((float *)c)[k] = v;
-		}
-		memcpy(rfx_vk_session_input(&s, i), c, rfx_tensor_bytes(t));
-	}
-	rfx_cpu_session_run(cs);
-	ck_assert_int_eq(rfx_vk_session_submit(&s), RFX_OK);
-	ck_assert_int_eq(rfx_vk_session_wait(&s, UINT64_MAX), RFX_OK);
-
-	for (uint32_t o = 0; o < g->n_outputs; o++) {
-		const rfx_tensor *t = &g->tensors[g->outputs[o]];
-		const void *want = rfx_cpu_session_tensor(cs, g->outputs[o]);
-		const void *got = rfx_vk_session_output(&s, o);
-		uint64_t n = rfx_tensor_elements(t);
-		for (uint64_t k = 0; k < n; k++) {
-			double w = value_of(want, t->dtype, k);
-			double v = value_of(got, t->dtype, k);
-			ck_assert_msg(fabs(v - w) <= tol_abs + tol_rel * fabs(w) ||
-				      (isnan(v) && isnan(w)),
-				      "%s: output %u element %llu of %llu: vulkan %.9g, "
-				      "cpu %.9g", what, o, (unsigned long long)k,
-				      (unsigned long long)n, v, w);
-		}
-	}
-	rfx_vk_session_destroy(&s);
-	rfx_vk_model_finish(&m);
-	rfx_cpu_session_destroy(cs);
-	rfx_graph_finish(g);
-}
-
-static void finish(rfx_builder *b, rfx_graph *g, const char *what)
-{
-	char err[256];
-	rfx_status st = rfx_builder_finish(b, g, err, sizeof(err));
-	ck_assert_msg(st == RFX_OK, "%s: builder: %s", what, err);
-}
-
-static void set_precision(rfx_dtype prec)
-{
-	if (prec == RFX_DTYPE_F16) {
-		tol_abs = 2e-3;
-		tol_rel = 4e-3;
-	} else {
-		tol_abs = 1e-5;
-		tol_rel = 1e-4;
-	}
-}
-
-/* The activation with its parameters (unused ones must stay 0). */
-static void set_act(rfx_layer *l, int slot, int act)
-{
-	l->i[slot] = act;
-	l->f[0] = l->f[1] = 0.0f;
-	if (act == RFX_ACT_CLIP) {
-		l->f[0] = -0.25f;
-		l->f[1] = 0.5f;
-	} else if (act == RFX_ACT_LEAKY_RELU) {
-		l->f[0] = 0.1f;
-	} else if (act == RFX_ACT_HARD_SIGMOID) {
-		l->f[0] = 0.2f;
-		l->f[1] = 0.5f;
-	}
+	return test_rand_const(b, name, dt, rank, dims, 1.0f, &seed);
 }
 
 static void random_act(rfx_layer *l, int slot)
 {
-	set_act(l, slot, (int)rnd(0, RFX_ACT_COUNT_ - 1));
+	vk_test_set_act(l, slot, (int)rnd(0, RFX_ACT_COUNT_ - 1));
 }
 
 static void conv_case(rfx_dtype prec, int iter)
@@ -234,23 +121,21 @@ static void conv_case(rfx_dtype prec, int iter)
 		rfx_layer *l2 = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv_res",
 						  (uint32_t[]){y, w2, bias, r}, 4, y2);
 		l2->precision = prec;
-		l2->i[RFX_CONV_STRIDE_H] = l2->i[RFX_CONV_STRIDE_W] = 1;
-		l2->i[RFX_CONV_DIL_H] = l2->i[RFX_CONV_DIL_W] = 1;
-		l2->i[RFX_CONV_GROUP] = 1;
+		test_conv_attrs(l2, 1, 0, RFX_ACT_NONE);
 		random_act(l2, RFX_CONV_ACT);
 		ck_assert_int_eq(rfx_builder_infer(&b, l2), RFX_OK);
 		rfx_builder_output(&b, y2);
 	} else {
 		rfx_builder_output(&b, y);
 	}
-	finish(&b, &g, what);
+	test_finish(&b, &g, what);
 	check_graph(&g, what);
 }
 
 START_TEST(test_conv2d)
 {
 	for (int prec = 0; prec < 2; prec++) {
-		set_precision(prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32);
+		tol = vk_test_tolerance(prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32);
 		for (int i = 0; i < 12; i++)
 			conv_case(prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32, i);
 	}
@@ -261,7 +146,7 @@ START_TEST(test_fc)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 6; i++) {
 			rfx_builder b;
 			rfx_graph g;
@@ -282,9 +167,7 @@ START_TEST(test_fc)
 			random_act(l, RFX_FC_ACT);
 			snprintf(what, sizeof(what), "fc %s rank %u K%u N%u act %d",
 				 rfx_dtype_name(p), rank, K, Nout, l->i[RFX_FC_ACT]);
-			ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
-			rfx_builder_output(&b, y);
-			finish(&b, &g, what);
+			test_finish_layer(&b, l, y, &g, what);
 			check_graph(&g, what);
 		}
 	}
@@ -308,9 +191,7 @@ static void run_single(rfx_builder *b, rfx_layer *l, uint32_t y, const char *wha
 {
 	rfx_graph g;
 
-	ck_assert_msg(rfx_builder_infer(b, l) == RFX_OK, "%s: %s", what, b->err);
-	rfx_builder_output(b, y);
-	finish(b, &g, what);
+	test_finish_layer(b, l, y, &g, what);
 	check_graph(&g, what);
 }
 
@@ -318,7 +199,7 @@ START_TEST(test_pool2d)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 10; i++) {
 			rfx_builder b;
 			uint32_t y;
@@ -362,7 +243,7 @@ START_TEST(test_binary)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 12; i++) {
 			rfx_builder b;
 			rfx_graph g;
@@ -391,9 +272,7 @@ START_TEST(test_binary)
 			snprintf(what, sizeof(what), "binary %s kind %d rank %u/%u act %d",
 				 rfx_dtype_name(p), i % RFX_BINARY_COUNT_, rank, brank,
 				 l->i[RFX_BINARY_ACT]);
-			ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
-			rfx_builder_output(&b, y);
-			finish(&b, &g, what);
+			test_finish_layer(&b, l, y, &g, what);
 			/* Division by values near 0 magnifies the fp32 ulp
 			 * differences; keep the stated bound relative. */
 			check_graph(&g, what);
@@ -402,7 +281,7 @@ START_TEST(test_binary)
 			rfx_builder b;
 			uint32_t y, xd[3] = {rnd(1, 3), rnd(1, 17), rnd(1, 9)};
 			rfx_layer *l = single(&b, RFX_OP_UNARY, p, 3, xd, &y);
-			set_act(l, RFX_UNARY_ACT, act);
+			vk_test_set_act(l, RFX_UNARY_ACT, act);
 			run_single(&b, l, y, "unary");
 		}
 	}
@@ -413,7 +292,7 @@ START_TEST(test_concat_reshape)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 8; i++) {
 			rfx_builder b;
 			rfx_graph g;
@@ -458,7 +337,7 @@ START_TEST(test_concat_reshape)
 			rfx_builder_output(&b, back);
 			snprintf(what, sizeof(what), "concat %s rank %u axis %u n %u",
 				 rfx_dtype_name(p), rank, axis, n);
-			finish(&b, &g, what);
+			test_finish(&b, &g, what);
 			check_graph(&g, what);
 		}
 	}
@@ -469,7 +348,7 @@ START_TEST(test_transpose_pad)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 8; i++) {
 			rfx_builder b;
 			uint32_t y, rank = rnd(2, 5), xd[5];
@@ -512,7 +391,7 @@ START_TEST(test_softmax_reduce)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 8; i++) {
 			rfx_builder b;
 			uint32_t y, rank = rnd(1, 4), xd[4];
@@ -542,7 +421,7 @@ START_TEST(test_staging_path)
 	/* Discrete GPUs copy inputs and outputs through device memory; force
 	 * that path here and run a small graph through it. */
 	setenv("RFX_FORCE_STAGING", "1", 1);
-	set_precision(RFX_DTYPE_F32);
+	tol = vk_test_tolerance(RFX_DTYPE_F32);
 	for (int i = 0; i < 4; i++)
 		conv_case(RFX_DTYPE_F32, i);
 	unsetenv("RFX_FORCE_STAGING");
@@ -551,8 +430,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vk_ops");
-	struct { const char *name; const TTest *test; } cases[] = {
+	test_case cases[] = {
 		{"conv2d", test_conv2d},
 		{"fc", test_fc},
 		{"pool", test_pool2d},
@@ -562,12 +440,9 @@ int main(void)
 		{"softmax_reduce", test_softmax_reduce},
 		{"staging", test_staging_path},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].test);
-		tcase_set_timeout(tc, 600);
-		suite_add_tcase(s, tc);
-	}
+	Suite *s = suite_create("vk_ops");
+
+	add_test_cases(s, cases, sizeof(cases) / sizeof(cases[0]), setup, teardown,
+		       600);
 	return run_suite(s);
 }

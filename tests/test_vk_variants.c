@@ -24,17 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_util.h"
-#include "core/model.h"
-#include "cpu/cpu.h"
-#include "graph/builder.h"
-#include "graph/half.h"
-#include "vk/vk_model.h"
-#include "vk/vk_session.h"
+#include "vk_test_util.h"
 
 static rfx_context *ctx;
 static uint32_t seed;
-static double tol_abs, tol_rel;
+static vk_test_tol tol;
 
 static void setup(void)
 {
@@ -53,53 +47,15 @@ static uint32_t rnd(uint32_t lo, uint32_t hi) /* inclusive */
 	return lo + test_rand(&seed) % (hi - lo + 1);
 }
 
-static float value_of(const void *p, rfx_dtype dt, uint64_t i)
-{
-	if (dt == RFX_DTYPE_F16)
-		return rfx_f16_to_f32(((const uint16_t *)p)[i]);
-	return ((const float *)p)[i];
-}
-
-static void set_precision(rfx_dtype prec)
-{
-	tol_abs = prec == RFX_DTYPE_F16 ? 2e-3 : 1e-5;
-	tol_rel = prec == RFX_DTYPE_F16 ? 4e-3 : 1e-4;
-}
-
 static uint32_t random_const(rfx_builder *b, const char *name, rfx_dtype dt,
                              uint32_t rank, const uint32_t *dims)
 {
-	uint64_t n = 1;
-	for (uint32_t k = 0; k < rank; k++)
-		n *= dims[k];
-	float *f = malloc(n * sizeof(float));
-	uint16_t *h = malloc(n * sizeof(uint16_t));
-	for (uint64_t i = 0; i < n; i++) {
-		f[i] = test_randf(&seed, -1.0f, 1.0f);
-		h[i] = rfx_f32_to_f16(f[i]);
-	}
-	uint32_t t = rfx_builder_const(b, name, dt, rank, dims,
-				       dt == RFX_DTYPE_F16 ? (void *)h : (void *)f);
-	free(f);
-	free(h);
-	return t;
+	return test_rand_const(b, name, dt, rank, dims, 1.0f, &seed);
 }
 
 static void random_act(rfx_layer *l, int slot)
 {
-	int act = (int)rnd(0, RFX_ACT_COUNT_ - 1);
-
-	l->i[slot] = act;
-	l->f[0] = l->f[1] = 0.0f;
-	if (act == RFX_ACT_CLIP) {
-		l->f[0] = -0.25f;
-		l->f[1] = 0.5f;
-	} else if (act == RFX_ACT_LEAKY_RELU) {
-		l->f[0] = 0.1f;
-	} else if (act == RFX_ACT_HARD_SIGMOID) {
-		l->f[0] = 0.2f;
-		l->f[1] = 0.5f;
-	}
+	vk_test_set_act(l, slot, (int)rnd(0, RFX_ACT_COUNT_ - 1));
 }
 
 /* Runs g with `variant` forced on both backends and compares every output;
@@ -107,60 +63,7 @@ static void random_act(rfx_layer *l, int slot)
 static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
                         const char *what)
 {
-	rfx_cpu_session *cs = NULL;
-	char err[256];
-	rfx_status st;
-
-	setenv("RFX_FORCE_VARIANT", variant, 1);
-	st = rfx_cpu_session_create(g, &cs, err, sizeof(err));
-	ck_assert_msg(st == RFX_OK, "%s: cpu session: %s", what, err);
-	rfx_model m = {.ctx = ctx, .graph = *g};
-	atomic_init(&m.sessions, 0);
-	st = rfx_vk_model_init(&m);
-	ck_assert_msg(st == RFX_OK, "%s: vk model: %s", what, rfx_context_last_error(ctx));
-	rfx_session s = {.model = &m};
-	rfx_session_options opt = {.no_pipeline_cache = 1};
-	st = rfx_vk_session_create(&s, &opt);
-	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
-	ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&s, layer), variant) == 0,
-		      "%s: runs '%s', not the forced '%s'", what,
-		      rfx_vk_session_layer_variant(&s, layer), variant);
-
-	for (uint32_t i = 0; i < g->n_inputs; i++) {
-		const rfx_tensor *t = &g->tensors[g->inputs[i]];
-		uint64_t n = rfx_tensor_elements(t);
-		void *c = rfx_cpu_session_tensor(cs, g->inputs[i]);
-		for (uint64_t k = 0; k < n; k++) {
-			float v = test_randf(&seed, -1.0f, 1.0f);
-			if (t->dtype == RFX_DTYPE_F16)
-				((uint16_t *)c)[k] = rfx_f32_to_f16(v);
-			else
-				((float *)c)[k] = v;
-		}
-		memcpy(rfx_vk_session_input(&s, i), c, rfx_tensor_bytes(t));
-	}
-	rfx_cpu_session_run(cs);
-	ck_assert_int_eq(rfx_vk_session_submit(&s), RFX_OK);
-	ck_assert_int_eq(rfx_vk_session_wait(&s, UINT64_MAX), RFX_OK);
-	for (uint32_t o = 0; o < g->n_outputs; o++) {
-		const rfx_tensor *t = &g->tensors[g->outputs[o]];
-		const void *want = rfx_cpu_session_tensor(cs, g->outputs[o]);
-		const void *got = rfx_vk_session_output(&s, o);
-		uint64_t n = rfx_tensor_elements(t);
-		for (uint64_t k = 0; k < n; k++) {
-			double w = value_of(want, t->dtype, k);
-			double v = value_of(got, t->dtype, k);
-			ck_assert_msg(fabs(v - w) <= tol_abs + tol_rel * fabs(w),
-				      "%s: element %llu of %llu: vulkan %.9g, cpu %.9g",
-				      what, (unsigned long long)k,
-				      (unsigned long long)n, v, w);
-		}
-	}
-	rfx_vk_session_destroy(&s);
-	rfx_vk_model_finish(&m);
-	rfx_cpu_session_destroy(cs);
-	rfx_graph_finish(g);
-	unsetenv("RFX_FORCE_VARIANT");
+	vk_test_check_float(ctx, g, &seed, tol, variant, layer, what);
 }
 
 enum conv_kind {
@@ -236,11 +139,7 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 		 "%s %s N%u C%u %ux%u M%u k%ux%u s%dx%d d%ux%u g%u act %d res %d",
 		 conv_variant[kind], rfx_dtype_name(prec), N, C, H, W, M, kh, kw,
 		 sh, sw, dh, dw, group, l->i[RFX_CONV_ACT], res);
-	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
-	rfx_builder_output(&b, y);
-	char err[256];
-	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
-		      "%s: builder: %s", what, err);
+	test_finish_layer(&b, l, y, &g, what);
 	check_graph(&g, conv_variant[kind], 0, what);
 }
 
@@ -263,11 +162,7 @@ static void fc_case(rfx_dtype prec, const char *variant)
 	random_act(l, RFX_FC_ACT);
 	snprintf(what, sizeof(what), "%s %s rows %u K%u N%u act %d", variant,
 		 rfx_dtype_name(prec), rows, K, Nout, l->i[RFX_FC_ACT]);
-	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
-	rfx_builder_output(&b, y);
-	char err[256];
-	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
-		      "%s: builder: %s", what, err);
+	test_finish_layer(&b, l, y, &g, what);
 	check_graph(&g, variant, 0, what);
 }
 
@@ -319,7 +214,7 @@ static void conv_kind_test(enum conv_kind kind)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 3; i++)
 			conv_case(kind, p);
 	}
@@ -357,7 +252,7 @@ START_TEST(test_c4_chain)
 	uint32_t xd[4] = {1, 6, 9, 7}, wd[4] = {5, 6, 3, 3}, w2d[4] = {7, 5, 3, 3};
 	uint32_t bd[1] = {5}, b2d[1] = {7};
 
-	set_precision(RFX_DTYPE_F32);
+	tol = vk_test_tolerance(RFX_DTYPE_F32);
 	rfx_builder_init(&b);
 	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4, xd);
 	uint32_t w = random_const(&b, "w", RFX_DTYPE_F32, 4, wd);
@@ -368,22 +263,11 @@ START_TEST(test_c4_chain)
 	uint32_t y = rfx_builder_tensor(&b, "y", RFX_DTYPE_F32, 0, NULL);
 	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv1",
 					 (uint32_t[]){x, w, bias}, 3, h);
-	l->i[RFX_CONV_STRIDE_H] = l->i[RFX_CONV_STRIDE_W] = 1;
-	l->i[RFX_CONV_DIL_H] = l->i[RFX_CONV_DIL_W] = 1;
-	l->i[RFX_CONV_PAD_T] = l->i[RFX_CONV_PAD_L] = 1;
-	l->i[RFX_CONV_PAD_B] = l->i[RFX_CONV_PAD_R] = 1;
-	l->i[RFX_CONV_GROUP] = 1;
+	test_conv_attrs(l, 1, 1, RFX_ACT_NONE);
 	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
-	rfx_layer *l2 = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv2",
-					  (uint32_t[]){h, w2, bias2}, 3, y);
-	l2->i[RFX_CONV_STRIDE_H] = l2->i[RFX_CONV_STRIDE_W] = 2;
-	l2->i[RFX_CONV_DIL_H] = l2->i[RFX_CONV_DIL_W] = 1;
-	l2->i[RFX_CONV_GROUP] = 1;
-	ck_assert_int_eq(rfx_builder_infer(&b, l2), RFX_OK);
-	rfx_builder_output(&b, y);
-	char err[256];
-	ck_assert_msg(rfx_builder_finish(&b, &g, err, sizeof(err)) == RFX_OK,
-		      "builder: %s", err);
+	l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv2", (uint32_t[]){h, w2, bias2}, 3, y);
+	test_conv_attrs(l, 2, 0, RFX_ACT_NONE);
+	test_finish_layer(&b, l, y, &g, "two conv_c4_tb layers");
 	check_graph(&g, "conv_c4_tb", 1, "two conv_c4_tb layers");
 }
 END_TEST
@@ -392,7 +276,7 @@ START_TEST(test_fc)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 3; i++) {
 			fc_case(p, "fc_tb");
 			fc_case(p, "fc_sb");
@@ -407,7 +291,7 @@ START_TEST(test_pool)
 {
 	for (int prec = 0; prec < 2; prec++) {
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
-		set_precision(p);
+		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 6; i++) {
 			pool_case(p, "pool2d_tb");
 			pool_case(p, "pool2d_sb");
@@ -418,8 +302,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vk_variants");
-	struct { const char *name; const TTest *test; } cases[] = {
+	test_case cases[] = {
 		{"conv_gemm4_tb", test_gemm4},
 		{"conv_gemm_tb", test_gemm},
 		{"conv_direct_tb", test_direct},
@@ -435,12 +318,9 @@ int main(void)
 		{"fc_tb_and_fc_sb", test_fc},
 		{"pool2d_tb_and_pool2d_sb", test_pool},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].test);
-		tcase_set_timeout(tc, 300);
-		suite_add_tcase(s, tc);
-	}
+	Suite *s = suite_create("vk_variants");
+
+	add_test_cases(s, cases, sizeof(cases) / sizeof(cases[0]), setup, teardown,
+		       300);
 	return run_suite(s);
 }
