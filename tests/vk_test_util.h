@@ -53,9 +53,8 @@ void *test_model_bytes(rfx_builder *b, size_t *nbytes);
 
 /* ---- a graph on Vulkan without a file ----------------------------------- */
 
-/* The model and session of one graph, made straight from an rfx_graph the
- * way rfx_model_load_memory() would after reading it, with no pipeline
- * cache. The graph stays the caller's. */
+/* The model and session of one graph, made straight from the rfx_graph (no
+ * file, no reader), with no pipeline cache. The graph stays the caller's. */
 typedef struct vk_test_run {
 	rfx_model m;
 	rfx_session s;
