@@ -11,7 +11,7 @@
 // so only FMA contraction separates it from engine/cpu/conv2d.c.
 //
 // Defines: GEMM (1x1, stride 1, no padding: pixels are columns of X);
-// XV4 (with GEMM: X read a vec4 of pixels at a time, H*W % 4 == 0);
+// XV4 (with GEMM: X read a vec4 of pixels at a time, N*C*H*W % 4 == 0);
 // DEPTHWISE (depthwise: group == C, one output channel x PB pixels, weights in
 // their own layout [M][KH][KW]);
 // C4 (any KxK, group 1: X packed by shaders/repack_c4.comp as
@@ -211,18 +211,43 @@ void main()
 #ifdef GEMM
 	// X is [C][H*W]: pixels are consecutive.
 #ifdef XV4
-	int xq = int(n * p.C * (HW / 4u)), q0 = int(p0 / 4u);
-	int qmax = int(HW / 4u) - 1;
+	// X seen as vec4 texels of 4 consecutive floats. A channel's pixels
+	// start at float c * HW, which need not be a multiple of 4: then the
+	// 8 pixels of the block straddle 3 texels, shifted by s, the same for
+	// every invocation of the workgroup (p0 is a multiple of 8, n is the
+	// workgroup's), so the branch below does not diverge. Texels past the
+	// tensor's end (clamped) only feed pixels past HW, never stored.
+	uint e = (n * p.C) * HW + p0;
+	int qmax = int(gl_NumWorkGroups.z * p.C * HW / 4u) - 1;
 	for (uint c = 0; c < p.C; c++) {
 		vec4 wa = texelFetch(w, w0 + int(c)), wb = texelFetch(w, w1 + int(c));
-		for (uint i = 0; i < PB / 4; i++) {
-			vec4 xv = texelFetch(x, xq + min(q0 + int(i), qmax));
-			for (uint k = 0; k < 4; k++) {
-				acc0[4 * i + k] += wa * xv[k];
-				acc1[4 * i + k] += wb * xv[k];
+		int q = int(e / 4u);
+		uint sh = e % 4u;
+		vec4 t0 = texelFetch(x, min(q, qmax)), t1 = texelFetch(x, min(q + 1, qmax));
+		vec4 xv[2];
+		if (sh == 0u) {
+			xv[0] = t0;
+			xv[1] = t1;
+		} else {
+			vec4 t2 = texelFetch(x, min(q + 2, qmax));
+			if (sh == 1u) {
+				xv[0] = vec4(t0.yzw, t1.x);
+				xv[1] = vec4(t1.yzw, t2.x);
+			} else if (sh == 2u) {
+				xv[0] = vec4(t0.zw, t1.xy);
+				xv[1] = vec4(t1.zw, t2.xy);
+			} else {
+				xv[0] = vec4(t0.w, t1.xyz);
+				xv[1] = vec4(t1.w, t2.xyz);
 			}
 		}
-		xq += int(HW / 4u);
+		for (uint i = 0; i < PB / 4; i++) {
+			for (uint k = 0; k < 4; k++) {
+				acc0[4 * i + k] += wa * xv[i][k];
+				acc1[4 * i + k] += wb * xv[i][k];
+			}
+		}
+		e += HW;
 	}
 #else
 	int xb = int(n * p.C * HW);

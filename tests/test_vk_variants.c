@@ -98,8 +98,11 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 		C = rnd(2, 21); /* group 1 would be a plain convolution */
 		group = M = C;
 	}
-	if (kind == GEMM4)
-		W = 4 * rnd(1, 4);
+	static unsigned gemm4_cases; /* alternate: both of the kernel's paths */
+	if (kind == GEMM4 && gemm4_cases++ % 2 == 0)
+		W = 4 * rnd(1, 4); /* every channel starts on a whole texel */
+	else if (kind == GEMM4)
+		C = 4 * rnd(1, 5), H |= 1, W |= 1; /* channels start mid-texel */
 	if (kind == GEMM && H * W % 4 == 0)
 		H += 1, W |= 1; /* odd: only the scalar path serves it */
 	uint32_t xd[4] = {N, C, H, W}, wd[4] = {M, C / group, kh, kw}, bd[1] = {M};

@@ -108,7 +108,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 		const rfx_tensor *y = &g->tensors[l->outputs[0]];
 		int pw = is_pointwise(g, l);
 		if (caps->texel && l->i[RFX_CONV_GROUP] == 1) {
-			if (pw && y->dims[2] * y->dims[3] % 4 == 0)
+			const rfx_tensor *x = &g->tensors[l->inputs[0]];
+			if (pw && rfx_tensor_elements(x) % 4 == 0) /* whole texels */
 				v[n++] = "conv_gemm4_tb";
 			if (rfx_vk_wino_serves(g, l))
 				v[n++] = "conv_wino_tb";
