@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "options.h"
 
 static void usage(FILE *f)
 {
@@ -74,7 +75,8 @@ static void usage(FILE *f)
 		"default); see bench/README.md for every rule.\n");
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+int bench_parse_u64(const char *prog, const char *opt, const char *s,
+                    uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -83,18 +85,18 @@ static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out
 	if (!s || *s == '-' || *s == '\0')
 		goto bad;
 	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
+	if (errno || *end || v < lo || v > hi)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "rfx-bench: %s wants an integer 0..%llu, not '%s'\n", opt,
-		(unsigned long long)max, s ? s : "");
+	fprintf(stderr, "%s: %s wants an integer %llu..%llu, not '%s'\n", prog,
+		opt, (unsigned long long)lo, (unsigned long long)hi, s ? s : "");
 	return -1;
 }
 
-static int parse_double(const char *opt, const char *s, double lo, double hi,
-                        double *out)
+int bench_parse_double(const char *prog, const char *opt, const char *s,
+                       double lo, double hi, double *out)
 {
 	char *end;
 	double v;
@@ -102,12 +104,37 @@ static int parse_double(const char *opt, const char *s, double lo, double hi,
 	errno = 0;
 	v = s ? strtod(s, &end) : NAN;
 	if (!s || errno || *end || !isfinite(v) || v < lo || v > hi) {
-		fprintf(stderr, "rfx-bench: %s wants a number in %g..%g, not '%s'\n",
+		fprintf(stderr, "%s: %s wants a number in %g..%g, not '%s'\n", prog,
 			opt, lo, hi, s ? s : "");
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+int bench_parse_backend(const char *prog, const char *s, rfx_backend *out)
+{
+	if (strcmp(s, "vulkan") == 0) {
+		*out = RFX_BACKEND_VULKAN;
+	} else if (strcmp(s, "cpu") == 0) {
+		*out = RFX_BACKEND_CPU;
+	} else {
+		fprintf(stderr, "%s: --backend is vulkan or cpu, not '%s'\n", prog, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* rfx-bench's integers start at 0; a larger minimum has its own message. */
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	return bench_parse_u64("rfx-bench", opt, s, 0, max, out);
+}
+
+static int parse_double(const char *opt, const char *s, double lo, double hi,
+                        double *out)
+{
+	return bench_parse_double("rfx-bench", opt, s, lo, hi, out);
 }
 
 enum {
@@ -158,15 +185,8 @@ int bench_options_parse(int argc, char **argv, bench_options *o)
 				NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			if (strcmp(optarg, "vulkan") == 0) {
-				o->backend = RFX_BACKEND_VULKAN;
-			} else if (strcmp(optarg, "cpu") == 0) {
-				o->backend = RFX_BACKEND_CPU;
-			} else {
-				fprintf(stderr, "rfx-bench: --backend is vulkan or cpu, not '%s'\n",
-					optarg);
+			if (bench_parse_backend("rfx-bench", optarg, &o->backend))
 				return 2;
-			}
 			break;
 		case 'd':
 			o->device = optarg;

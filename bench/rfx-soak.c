@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "reflex.h"
 #include "stats.h"
 
@@ -133,38 +134,13 @@ static void usage(FILE *f)
 static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi,
                      uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!s || *s == '-' || *s == '\0')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	fprintf(stderr, "rfx-soak: %s wants an integer %llu..%llu, not '%s'\n",
-		opt, (unsigned long long)lo, (unsigned long long)hi, s ? s : "");
-	return -1;
+	return bench_parse_u64("rfx-soak", opt, s, lo, hi, out);
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi,
                         double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = s ? strtod(s, &end) : NAN;
-	if (!s || errno || *end || !isfinite(v) || v < lo || v > hi) {
-		fprintf(stderr, "rfx-soak: %s wants a number in %g..%g, not '%s'\n",
-			opt, lo, hi, s ? s : "");
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return bench_parse_double("rfx-soak", opt, s, lo, hi, out);
 }
 
 enum { OPT_RSS_SLACK = 1000, OPT_MALLOC_SLACK, OPT_P99_DRIFT, OPT_NO_TIMING };
@@ -212,15 +188,7 @@ static int parse_args(int argc, char **argv, soak_options *o)
 					   &o->deadline_ms);
 			break;
 		case 'b':
-			if (strcmp(optarg, "vulkan") == 0) {
-				o->backend = RFX_BACKEND_VULKAN;
-			} else if (strcmp(optarg, "cpu") == 0) {
-				o->backend = RFX_BACKEND_CPU;
-			} else {
-				fprintf(stderr, "rfx-soak: --backend is vulkan or cpu, not '%s'\n",
-					optarg);
-				bad = 1;
-			}
+			bad = bench_parse_backend("rfx-soak", optarg, &o->backend);
 			break;
 		case 'd':
 			o->device = optarg;
