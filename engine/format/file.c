@@ -103,8 +103,11 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-rfx_status rfx_file_write_atomic(const char *path, const void *bytes,
-                                 size_t size, char *err, size_t errlen)
+/* Through a temporary file renamed over path; `durable`: fsync()ed first,
+ * and the directory after the rename. */
+static rfx_status write_replace(const char *path, const void *bytes,
+                                size_t size, int durable, char *err,
+                                size_t errlen)
 {
 	char *tmp, *dir;
 	size_t len;
@@ -127,7 +130,7 @@ rfx_status rfx_file_write_atomic(const char *path, const void *bytes,
 	}
 	/* mkstemp() makes 0600; a model file is as readable as any other. */
 	if (fchmod(fd, 0644) != 0 || write_all(fd, bytes, size) != 0 ||
-	    fsync(fd) != 0) {
+	    (durable && fsync(fd) != 0)) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -141,6 +144,8 @@ rfx_status rfx_file_write_atomic(const char *path, const void *bytes,
 		return io_fail(err, errlen, "%s: %s", path, strerror(e));
 	}
 	free(tmp);
+	if (!durable)
+		return RFX_OK;
 	/* Make the rename itself durable; failure here loses nothing. */
 	dir = strdup(path);
 	if (dir) {
@@ -159,4 +164,16 @@ rfx_status rfx_file_write_atomic(const char *path, const void *bytes,
 		free(dir);
 	}
 	return RFX_OK;
+}
+
+rfx_status rfx_file_write_atomic(const char *path, const void *bytes,
+                                 size_t size, char *err, size_t errlen)
+{
+	return write_replace(path, bytes, size, 1, err, errlen);
+}
+
+rfx_status rfx_file_write_cache(const char *path, const void *bytes,
+                                size_t size, char *err, size_t errlen)
+{
+	return write_replace(path, bytes, size, 0, err, errlen);
 }

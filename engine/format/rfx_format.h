@@ -267,6 +267,13 @@ rfx_status rfx_format_write_file(const rfx_graph *g, const char *path,
 rfx_status rfx_file_write_atomic(const char *path, const void *bytes,
                                  size_t size, char *err, size_t errlen);
 
+/* rfx_file_write_atomic() without the fsync()s, for caches: path is still
+ * never partial while the system runs, but a crash may leave it empty or
+ * stale, which a cache's reader checks for anyway; and the caller (session
+ * creation) does not wait on the disk. Same statuses. */
+rfx_status rfx_file_write_cache(const char *path, const void *bytes,
+                                size_t size, char *err, size_t errlen);
+
 /* Reads a regular file of at most max_size bytes into a 64-byte-aligned
  * buffer (free()), NUL-padded past the end. Statuses: RFX_OK,
  * RFX_E_INVALID_ARGUMENT, RFX_E_IO (missing, unreadable, not a regular

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/context.h"
+#include "format/rfx_format.h"
 #include "vk/pipeline_cache.h"
 
 #define MAX_CACHE_BYTES (256u << 20)
@@ -91,45 +91,45 @@ VkPipelineCache rfx_vk_pipeline_cache_load(rfx_context *ctx, const char *path)
 	return cache;
 }
 
-static int make_dirs(char *path)
+/* mkdir -p of path's directory; -1 with errno set on failure. */
+static int make_dirs(const char *path)
 {
-	for (char *p = path + 1; *p; p++) {
+	char *dir = strdup(path);
+	int e = 0;
+
+	if (!dir)
+		return -1;
+	for (char *p = dir + 1; *p && !e; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		int r = mkdir(path, 0755);
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			e = errno;
 		*p = '/';
-		if (r != 0 && errno != EEXIST)
-			return -1;
 	}
-	return 0;
+	free(dir);
+	errno = e;
+	return e ? -1 : 0;
 }
 
 int rfx_vk_cache_write(rfx_context *ctx, const char *path, const void *data,
                        size_t n, const char *what)
 {
-	char tmp[600], dir[600];
-	FILE *f;
+	char err[600];
+	rfx_status st;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		return -1;
-	if (make_dirs(dir) != 0 || !(f = fopen(tmp, "wb"))) {
-		rfx_log(ctx, RFX_LOG_WARNING, "cannot write the %s %s: %s (the "
-			"next start does that work again)", what, path,
-			strerror(errno));
-		return -1;
+	if (make_dirs(path) != 0) {
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
+	} else {
+		st = rfx_file_write_cache(path, data, n, err, sizeof(err));
+		if (st == RFX_OK)
+			return 0;
+		if (st != RFX_E_IO) /* no message of its own */
+			snprintf(err, sizeof(err), "%s: %s", path, rfx_status_str(st));
 	}
-	int ok = fwrite(data, 1, n, f) == n;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		rfx_log(ctx, RFX_LOG_WARNING, "cannot write the %s %s: %s", what,
-			path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	rfx_log(ctx, RFX_LOG_WARNING, "cannot write the %s %s (the next start "
+		"does that work again)", what, err);
+	return -1;
 }
 
 void rfx_vk_pipeline_cache_save(rfx_context *ctx, VkPipelineCache cache,
