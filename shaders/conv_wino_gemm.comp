@@ -1,15 +1,16 @@
 #version 450
-// Winograd F(2x2, 3x3), step 2 of 3: for each of the 16 transformed
-// positions xi, M_xi = U_xi V_xi, a [Mc x C] by [C x T] matrix product
+// Winograd F(2x2, 3x3) and F(4x4, 3x3), step 2 of 3: for each of the 16
+// (or 36) transformed positions xi, M_xi = U_xi V_xi, a [Mc x C] by [C x T] matrix product
 // (Mc output channels, C input channels, T tiles). U = G g G^T was computed
 // once per layer at session creation (engine/vk/ops/conv2d_wino.c) and
-// packed [16][ceil(Mc/8)*2][C4*4] vec4 (4 output channels of one input
+// packed [nxi][ceil(Mc/8)*2][C4*4] vec4 (4 output channels of one input
 // channel per texel). One invocation: 8 output channels x 8 tiles of one
 // xi, per 4 input channels 8 U + 8 V fetches for 256 multiply-adds (the
-// register block of conv_tb.comp's C4 kernel), here for 2.25x fewer
-// multiply-adds than a direct 3x3 convolution needs.
-// M goes to the scratch buffer after V: [16][ceil(Mc/8)*2][T] vec4 (4
-// output channels per texel), the layout conv_wino_out.comp reads.
+// register block of conv_tb.comp's C4 kernel), here for 2.25x (F(2x2)) or
+// 4x (F(4x4)) fewer multiply-adds than a direct 3x3 convolution needs.
+// M goes to the scratch buffer after V: [nxi][ceil(Mc/8)*2][T] vec4 (4
+// output channels per texel), the layout conv_wino_out.comp and
+// conv_wino4_out.comp read.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
@@ -26,21 +27,21 @@ layout(push_constant) uniform P {
 	uint nq;      // quads of output channels: ceil(Mc / 8) * 2
 	uint nmb;     // blocks of 8 output channels
 	uint ntb;     // blocks of TB tiles
-	uint u_off;   // first texel of U in the packed binding
 	uint m_off;   // first vec4 of M in the scratch buffer
+	uint nxi;     // transformed positions: 16 for F(2x2, 3x3), 36 for F(4x4)
 } p;
 
 void main()
 {
 	uint id = LINEAR_ID;
-	if (id >= 16u * p.nmb * p.ntb)
+	if (id >= p.nxi * p.nmb * p.ntb)
 		return;
 	uint tb = id % p.ntb, r = id / p.ntb;
 	uint mb = r % p.nmb, xi = r / p.nmb;
 	uint t0 = tb * TB;
 	int vrow = int(xi * p.C4 * p.NT);
 	int tmax = int(p.NT) - 1;
-	int w0 = int(p.u_off + (xi * p.nq + 2u * mb) * p.C4 * 4u);
+	int w0 = int((xi * p.nq + 2u * mb) * p.C4 * 4u);
 	int w1 = w0 + int(p.C4 * 4u);
 	vec4 acc0[TB], acc1[TB];
 	for (uint i = 0; i < TB; i++) {

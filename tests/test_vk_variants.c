@@ -67,12 +67,12 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 }
 
 enum conv_kind {
-	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, DW3, STORAGE
+	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, WINO4, DW3, STORAGE
 };
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
 	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb", "conv_wino_tb",
-	"conv_dw3_tb", "conv2d_sb",
+	"conv_wino4_tb", "conv_dw3_tb", "conv2d_sb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -84,7 +84,7 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	int first = kind == FIRST || kind == C4_FIRST;
 	uint32_t N = rnd(1, 2), C = first ? 3 : rnd(1, 21), M = rnd(1, 21);
 	uint32_t group = 1;
-	int wino = kind == WINO; /* 3x3, stride 1, dilation 1 */
+	int wino = kind == WINO || kind == WINO4; /* 3x3, stride 1, dilation 1 */
 	int k3 = wino || kind == DW3; /* 3x3, dilation 1 */
 	uint32_t kh = pw ? 1 : k3 ? 3 : rnd(1, 5), kw = pw ? 1 : k3 ? 3 : rnd(1, 5);
 	uint32_t dh = pw || k3 ? 1 : rnd(1, 2), dw = pw || k3 ? 1 : rnd(1, 2);
@@ -241,6 +241,8 @@ START_TEST(test_dw_c4) { conv_kind_test(DW_C4); }
 END_TEST
 START_TEST(test_wino) { conv_kind_test(WINO); }
 END_TEST
+START_TEST(test_wino4) { conv_kind_test(WINO4); }
+END_TEST
 START_TEST(test_dw3) { conv_kind_test(DW3); }
 END_TEST
 START_TEST(test_storage) { conv_kind_test(STORAGE); }
@@ -315,6 +317,7 @@ int main(void)
 		{"conv_c4_tb_first_layer", test_c4_first},
 		{"conv_c4_tb_chain", test_c4_chain},
 		{"conv_wino_tb", test_wino},
+		{"conv_wino4_tb", test_wino4},
 		{"conv_dw3_tb", test_dw3},
 		{"conv_dw_c4_tb", test_dw_c4},
 		{"conv2d_sb", test_storage},

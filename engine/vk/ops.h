@@ -32,7 +32,7 @@ static inline uint8_t rfx_vk_view_r(rfx_dtype dt)
 	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_R16F : RFX_VK_VIEW_R32F;
 }
 
-/* The most dispatches one layer's variant records (conv_wino_tb). */
+/* The most dispatches one layer's variant records (conv_wino*_tb). */
 #define RFX_VK_MAX_LAYER_DISPATCHES 3u
 
 typedef struct rfx_vk_dispatch {
@@ -105,9 +105,9 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * stride 1, no padding), "conv_direct_tb" (group 1), "conv_c4_tb" (group
  * 1: two dispatches, the input packed by 4 channels into the scratch
  * buffer, then a direct convolution reading 4 channels per fetch),
- * "conv_wino_tb" (3x3, stride 1, dilation 1, group 1: Winograd F(2x2,
- * 3x3) in three dispatches through the scratch buffer,
- * engine/vk/ops/conv2d_wino.c), "conv_dw_tb" (depthwise), "conv_dw3_tb"
+ * "conv_wino4_tb" and "conv_wino_tb" (3x3, stride 1, dilation 1, group 1:
+ * Winograd F(4x4, 3x3) and F(2x2, 3x3) in three dispatches through the
+ * scratch buffer, engine/vk/ops/conv2d_wino.c), "conv_dw_tb" (depthwise), "conv_dw3_tb"
  * (depthwise 3x3, dilation 1, stride 1 or 2 both ways: each input row
  * window fetched once for a row of outputs), "conv_dw_c4_tb" (depthwise, one output channel
  * per input channel, the input packed by 4 likewise), "fc_tb"; for int8
@@ -132,28 +132,29 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
                                            rfx_vk_dispatch *d, uint32_t *n,
                                            char *err, size_t errlen);
 /* The binding of layer l's packed weights (a session buffer), and the
- * packing: the texel kernels read conv weights [M][K'] (K' = C*KH*KW) and
- * fc weights [N][K] as [ceil(M/8)*2][K'][4] (four output channels per
- * texel, zero padded), in the weights' own dtype; a layer conv_wino_tb
- * serves has its Winograd weights after those (rfx_vk_wino_pack(), from
- * the first multiple of 16 bytes). Bytes into *bytes (0 when l has none);
- * fills dst when non-NULL. */
+ * packing the named variant reads (only the variant a session runs is
+ * packed): conv_gemm4_tb, conv_gemm_tb, conv_direct_tb, conv_c4_tb read
+ * conv weights [M][K'] (K' = C*KH*KW), fc_tb fc weights [N][K], as
+ * [ceil(M/8)*2][K'][4] (four output channels per texel, zero padded) in
+ * the weights' own dtype; conv_wino_tb and conv_wino4_tb their transformed
+ * weights (rfx_vk_wino_pack()); conv_i8_c4_tb int8 [ceil(M/8)][ceil(C/4)]
+ * [KK][8][4]. Bytes into *bytes (0 when the variant reads none); fills
+ * dst when non-NULL. */
 uint32_t rfx_vk_layer_packed_binding(const rfx_graph *g, const rfx_layer *l);
-void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
-                         uint64_t *bytes);
+void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
+                         const char *variant, void *dst, uint64_t *bytes);
 
-/* Winograd F(2x2, 3x3) (engine/vk/ops/conv2d_wino.c): whether it serves
- * l (a 3x3 convolution, stride 1, dilation 1, group 1); its weights U =
- * G g G^T as fp32 [16][ceil(M/8)*2][ceil(C/4)*4][4] (four output channels
- * per texel, zero padded), bytes into *bytes, filled when dst is non-NULL;
- * its three dispatches into d[0..3), U starting at texel u_off of the
- * layer's packed binding. */
+/* Winograd convolution (engine/vk/ops/conv2d_wino.c), tile 2 for
+ * F(2x2, 3x3) ("conv_wino_tb") or 4 for F(4x4, 3x3) ("conv_wino4_tb"):
+ * whether it serves l (a 3x3 convolution, stride 1, dilation 1, group 1);
+ * its weights U = G g G^T as fp32 [(tile+2)^2][ceil(M/8)*2][ceil(C/4)*4][4]
+ * (four output channels per texel, zero padded), bytes into *bytes,
+ * filled when dst is non-NULL; its three dispatches into d[0..3). */
 int rfx_vk_wino_serves(const rfx_graph *g, const rfx_layer *l);
-void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, void *dst,
-                      uint64_t *bytes);
-rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l,
-                            uint64_t u_off, rfx_vk_dispatch *d, char *err,
-                            size_t errlen);
+void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
+                      void *dst, uint64_t *bytes);
+rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
+                            rfx_vk_dispatch *d, char *err, size_t errlen);
 
 /* Shared by the per-op files. */
 typedef rfx_status (*rfx_vk_op_fn)(const rfx_graph *g, const rfx_layer *l,

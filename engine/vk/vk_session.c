@@ -249,8 +249,9 @@ static rfx_status make_qparams(rfx_session *s, VkDeviceSize align)
 	return st;
 }
 
-/* The weights of every layer a texel kernel may serve, packed once
- * (rfx_vk_layer_packed()) into one buffer the device reads. */
+/* The weights of every layer whose kernel reads them packed
+ * (rfx_vk_layer_packed(), for the variant the layer runs), packed once
+ * into one buffer the device reads. After plan_dispatches(). */
 static rfx_status make_packed(rfx_session *s, VkDeviceSize align)
 {
 	rfx_context *ctx = s->model->ctx;
@@ -262,15 +263,9 @@ static rfx_status make_packed(rfx_session *s, VkDeviceSize align)
 	uint8_t *dst;
 	rfx_status st;
 
-	v->packed_off = calloc(g->n_layers ? g->n_layers : 1, sizeof(*v->packed_off));
-	v->packed_bytes = calloc(g->n_layers ? g->n_layers : 1,
-				 sizeof(*v->packed_bytes));
-	if (!v->packed_off || !v->packed_bytes)
-		return RFX_E_OUT_OF_MEMORY;
-	if (!v->caps.texel && !v->caps.texel_i8)
-		return RFX_OK;
 	for (uint32_t l = 0; l < g->n_layers; l++) {
-		rfx_vk_layer_packed(g, &g->layers[l], NULL, &bytes);
+		rfx_vk_layer_packed(g, &g->layers[l], rfx_vk_session_layer_variant(s, l),
+				    NULL, &bytes);
 		if (!bytes)
 			continue;
 		total = (total + align - 1) / align * align;
@@ -292,8 +287,9 @@ static rfx_status make_packed(rfx_session *s, VkDeviceSize align)
 	dst = direct ? v->packed.map : staging.map;
 	for (uint32_t l = 0; l < g->n_layers; l++)
 		if (v->packed_bytes[l])
-			rfx_vk_layer_packed(g, &g->layers[l], dst + v->packed_off[l],
-					    &bytes);
+			rfx_vk_layer_packed(g, &g->layers[l],
+					    rfx_vk_session_layer_variant(s, l),
+					    dst + v->packed_off[l], &bytes);
 	if (!direct) {
 		struct qparam_copy job = {staging.buf, v->packed.buf, total};
 		st = rfx_vk_run_once(ctx, record_qparam_copy, &job);
@@ -326,6 +322,26 @@ static int has_texel(rfx_context *ctx, int first, int last)
 	return 1;
 }
 
+/* The bytes binding b of d will have: the scratch and packed weights
+ * are sized by the dispatch's variant (and not yet allocated while
+ * dispatches are planned). */
+static uint64_t dispatch_binding_bytes(const rfx_session *s,
+                                       const rfx_vk_dispatch *d, uint32_t b)
+{
+	const rfx_graph *g = &s->model->graph;
+	uint32_t packed0 = g->n_tensors + RFX_VK_EXTRA_LAYER_PARAMS + g->n_layers;
+	uint64_t bytes;
+
+	if (d->tensor[b] == RFX_VK_SCRATCH(g))
+		return d->scratch_bytes;
+	if (d->tensor[b] >= packed0 && d->tensor[b] < packed0 + g->n_layers) {
+		rfx_vk_layer_packed(g, &g->layers[d->tensor[b] - packed0],
+				    d->variant, NULL, &bytes);
+		return bytes;
+	}
+	return rfx_vk_session_binding_bytes(s, d->tensor[b]);
+}
+
 /* Whether every binding of d fits this device's limits. */
 static int dispatch_fits(const rfx_session *s, const rfx_vk_dispatch *d)
 {
@@ -334,8 +350,7 @@ static int dispatch_fits(const rfx_session *s, const rfx_vk_dispatch *d)
 
 	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
 	for (uint32_t b = 0; b < d->n_bindings; b++) {
-		uint64_t bytes = d->tensor[b] == RFX_VK_SCRATCH(&s->model->graph)
-				 ? d->scratch_bytes : rfx_vk_session_binding_bytes(s, d->tensor[b]);
+		uint64_t bytes = dispatch_binding_bytes(s, d, b);
 		if (d->view[b] == RFX_VK_VIEW_STORAGE) {
 			if (bytes > ctx->vk.info.max_storage_buffer_range)
 				return 0;
@@ -458,7 +473,7 @@ static rfx_status plan_dispatches(rfx_session *s)
 		for (uint32_t k = 0; k < n; k++) {
 			rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch + k];
 			for (uint32_t b = 0; b < d->n_bindings; b++) {
-				uint64_t bytes = rfx_vk_session_binding_bytes(s, d->tensor[b]);
+				uint64_t bytes = dispatch_binding_bytes(s, d, b);
 				if (d->view[b] == RFX_VK_VIEW_STORAGE &&
 				    bytes > ctx->vk.info.max_storage_buffer_range)
 					return rfx_fail(ctx, RFX_E_UNSUPPORTED,
@@ -672,10 +687,18 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 		st = make_io(s, align);
 	if (st == RFX_OK)
 		st = make_qparams(s, align);
-	if (st == RFX_OK)
-		st = make_packed(s, align);
+	if (st == RFX_OK) {
+		v->packed_off = calloc(g->n_layers ? g->n_layers : 1,
+				       sizeof(*v->packed_off));
+		v->packed_bytes = calloc(g->n_layers ? g->n_layers : 1,
+					 sizeof(*v->packed_bytes));
+		if (!v->packed_off || !v->packed_bytes)
+			st = RFX_E_OUT_OF_MEMORY;
+	}
 	if (st == RFX_OK)
 		st = plan_dispatches(s);
+	if (st == RFX_OK)
+		st = make_packed(s, align);
 	if (st == RFX_OK && v->scratch_bytes)
 		st = rfx_vk_buffer_create(ctx, v->scratch_bytes,
 					  VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |

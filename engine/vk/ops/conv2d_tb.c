@@ -111,8 +111,13 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 			const rfx_tensor *x = &g->tensors[l->inputs[0]];
 			if (pw && rfx_tensor_elements(x) % 4 == 0) /* whole texels */
 				v[n++] = "conv_gemm4_tb";
-			if (rfx_vk_wino_serves(g, l))
-				v[n++] = "conv_wino_tb";
+			if (rfx_vk_wino_serves(g, l)) {
+				/* F(4x4) wastes more of a small image's
+				 * edge tiles: F(2x2) first below 14x14. */
+				int big = y->dims[2] * y->dims[3] >= 14 * 14;
+				v[n++] = big ? "conv_wino4_tb" : "conv_wino_tb";
+				v[n++] = big ? "conv_wino_tb" : "conv_wino4_tb";
+			}
 			v[n++] = "conv_c4_tb";
 			if (pw)
 				v[n++] = "conv_gemm_tb";
@@ -159,35 +164,48 @@ static void packed_i8_c4(const rfx_tensor *w, void *dst, uint64_t *bytes)
 				    c % 4] = src[(m * C + c) * KK + k];
 }
 
-void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l, void *dst,
-                         uint64_t *bytes)
+/* Whether a texel kernel reads the [quads][K][4] packing. */
+static int reads_quads(const char *variant)
+{
+	static const char *const names[] = {
+		"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_c4_tb",
+		"fc_tb",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(variant, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
+                         const char *variant, void *dst, uint64_t *bytes)
 {
 	const rfx_tensor *w;
 	uint64_t M, K, quads, es;
 
 	*bytes = 0;
-	if (!int8_conv(g, l) &&
-	    ((l->op != RFX_OP_CONV2D && l->op != RFX_OP_FC) || !float_layer(g, l) ||
-	     (l->op == RFX_OP_CONV2D && l->i[RFX_CONV_GROUP] != 1)))
+	if (!variant)
 		return;
-	w = &g->tensors[l->inputs[1]];
-	if (int8_conv(g, l)) {
-		packed_i8_c4(w, dst, bytes);
+	if (strcmp(variant, "conv_i8_c4_tb") == 0) {
+		packed_i8_c4(&g->tensors[l->inputs[1]], dst, bytes);
 		return;
 	}
+	if (strcmp(variant, "conv_wino_tb") == 0 || strcmp(variant, "conv_wino4_tb") == 0) {
+		rfx_vk_wino_pack(g, l, variant[9] == '4' ? 4 : 2, dst, bytes);
+		return;
+	}
+	if (!reads_quads(variant))
+		return;
+	w = &g->tensors[l->inputs[1]];
 	es = rfx_dtype_size(w->dtype);
 	M = w->dims[0];
 	K = M ? rfx_tensor_elements(w) / M : 0;
 	quads = (M + OB - 1) / OB * (OB / 4);
-	*bytes = quads * K * 4 * es; /* a multiple of 16: quads is even */
-	if (l->op == RFX_OP_CONV2D && rfx_vk_wino_serves(g, l)) {
-		uint64_t wino;
-		rfx_vk_wino_pack(g, l, dst ? (uint8_t *)dst + *bytes : NULL, &wino);
-		*bytes += wino;
-	}
+	*bytes = quads * K * 4 * es;
 	if (!dst)
 		return;
-	memset(dst, 0, quads * K * 4 * es);
+	memset(dst, 0, *bytes);
 	/* [M][K] -> [quads][K][4]: element (m, k) to ((m / 4) * K + k) * 4 + m % 4. */
 	for (uint64_t m = 0; m < M; m++)
 		for (uint64_t k = 0; k < K; k++)
@@ -415,13 +433,10 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 				 variant, e);
 		*n = st == RFX_OK ? 2u : 0u;
 	}
-	else if (strcmp(variant, "conv_wino_tb") == 0) {
-		const rfx_tensor *w = &g->tensors[l->inputs[1]];
-		uint64_t M = w->dims[0], K = M ? rfx_tensor_elements(w) / M : 0;
-		uint64_t u_off = (M + OB - 1) / OB * (OB / 4) * K *
-				 rfx_dtype_size(w->dtype) / 4; /* texels */
+	else if (strcmp(variant, "conv_wino_tb") == 0 ||
+		 strcmp(variant, "conv_wino4_tb") == 0) {
 		e[0] = '\0';
-		st = rfx_vk_conv_wino(g, l, u_off, d, e, sizeof(e));
+		st = rfx_vk_conv_wino(g, l, variant[9] == '4' ? 4 : 2, d, e, sizeof(e));
 		if (st != RFX_OK)
 			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
 				 variant, e);
