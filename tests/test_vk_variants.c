@@ -67,12 +67,12 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 }
 
 enum conv_kind {
-	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, WINO4, DW3, STORAGE
+	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, WINO4, DW3, GEMM4S, STORAGE
 };
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
 	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb", "conv_wino_tb",
-	"conv_wino4_tb", "conv_dw3_tb", "conv2d_sb",
+	"conv_wino4_tb", "conv_dw3_tb", "conv_gemm4s_tb", "conv2d_sb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -80,7 +80,7 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	rfx_builder b;
 	rfx_graph g;
 	char what[200];
-	int pw = kind == GEMM4 || kind == GEMM;
+	int pw = kind == GEMM4 || kind == GEMM || kind == GEMM4S;
 	int first = kind == FIRST || kind == C4_FIRST;
 	uint32_t N = rnd(1, 2), C = first ? 3 : rnd(1, 21), M = rnd(1, 21);
 	uint32_t group = 1;
@@ -110,6 +110,12 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 
 	int32_t sh = pw || wino ? 1 : (int32_t)rnd(1, 2);
 	int32_t sw = pw || wino ? 1 : (int32_t)rnd(1, 2);
+	if (kind == GEMM4S) { /* strided 1x1: whole texels of kept pixels */
+		sh = (int32_t)rnd(2, 3);
+		sw = (int32_t)rnd(1, 3);
+		C = 4 * rnd(1, 5);
+		xd[1] = wd[1] = C;
+	}
 	if (kind == DW3) /* the same stride both ways */
 		sw = sh;
 	int32_t pt = pw ? 0 : (int32_t)rnd(0, kh / 2 + 1), pl = pw ? 0 : (int32_t)rnd(0, kw / 2);
@@ -243,6 +249,8 @@ START_TEST(test_wino) { conv_kind_test(WINO); }
 END_TEST
 START_TEST(test_wino4) { conv_kind_test(WINO4); }
 END_TEST
+START_TEST(test_gemm4s) { conv_kind_test(GEMM4S); }
+END_TEST
 START_TEST(test_dw3) { conv_kind_test(DW3); }
 END_TEST
 START_TEST(test_storage) { conv_kind_test(STORAGE); }
@@ -319,6 +327,7 @@ int main(void)
 		{"conv_wino_tb", test_wino},
 		{"conv_wino4_tb", test_wino4},
 		{"conv_dw3_tb", test_dw3},
+		{"conv_gemm4s_tb", test_gemm4s},
 		{"conv_dw_c4_tb", test_dw_c4},
 		{"conv2d_sb", test_storage},
 		{"fc_tb_and_fc_sb", test_fc},

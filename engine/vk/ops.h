@@ -102,7 +102,9 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * Kernel variants of float CONV2D and FC layers (engine/vk/ops/conv2d_tb.c):
  * "conv2d_sb" / "fc_sb", the storage-buffer kernels that serve every shape,
  * and the texel-buffer kernels "conv_gemm4_tb", "conv_gemm_tb" (1x1,
- * stride 1, no padding), "conv_direct_tb" (group 1), "conv_c4_tb" (group
+ * stride 1, no padding), "conv_gemm4s_tb" (1x1, a larger stride, no
+ * padding: two dispatches, the pixels the stride keeps copied dense into
+ * the scratch buffer, then conv_gemm4_tb's product), "conv_direct_tb" (group 1), "conv_c4_tb" (group
  * 1: two dispatches, the input packed by 4 channels into the scratch
  * buffer, then a direct convolution reading 4 channels per fetch),
  * "conv_wino4_tb" and "conv_wino_tb" (3x3, stride 1, dilation 1, group 1:

@@ -51,15 +51,21 @@ static int int8_conv(const rfx_graph *g, const rfx_layer *l)
 	       g->tensors[l->inputs[1]].dims[3] <= 128; /* exact fp32 rows */
 }
 
-/* 1x1, stride 1, no padding: the output pixels are X's columns. */
-static int is_pointwise(const rfx_graph *g, const rfx_layer *l)
+/* 1x1, no padding, any stride. */
+static int is_1x1(const rfx_graph *g, const rfx_layer *l)
 {
 	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 
 	return w->dims[2] == 1 && w->dims[3] == 1 &&
-	       l->i[RFX_CONV_STRIDE_H] == 1 && l->i[RFX_CONV_STRIDE_W] == 1 &&
 	       l->i[RFX_CONV_PAD_T] == 0 && l->i[RFX_CONV_PAD_L] == 0 &&
 	       l->i[RFX_CONV_PAD_B] == 0 && l->i[RFX_CONV_PAD_R] == 0;
+}
+
+/* 1x1, stride 1, no padding: the output pixels are X's columns. */
+static int is_pointwise(const rfx_graph *g, const rfx_layer *l)
+{
+	return is_1x1(g, l) && l->i[RFX_CONV_STRIDE_H] == 1 &&
+	       l->i[RFX_CONV_STRIDE_W] == 1;
 }
 
 static int is_depthwise(const rfx_graph *g, const rfx_layer *l)
@@ -109,8 +115,12 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 		int pw = is_pointwise(g, l);
 		if (caps->texel && l->i[RFX_CONV_GROUP] == 1) {
 			const rfx_tensor *x = &g->tensors[l->inputs[0]];
+			uint64_t sub = (uint64_t)x->dims[0] * x->dims[1] *
+				       y->dims[2] * y->dims[3];
 			if (pw && rfx_tensor_elements(x) % 4 == 0) /* whole texels */
 				v[n++] = "conv_gemm4_tb";
+			if (!pw && is_1x1(g, l) && sub % 4 == 0)
+				v[n++] = "conv_gemm4s_tb";
 			if (rfx_vk_wino_serves(g, l)) {
 				/* F(4x4) wastes more of a small image's
 				 * edge tiles: F(2x2) first below 14x14. */
@@ -168,8 +178,8 @@ static void packed_i8_c4(const rfx_tensor *w, void *dst, uint64_t *bytes)
 static int reads_quads(const char *variant)
 {
 	static const char *const names[] = {
-		"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_c4_tb",
-		"fc_tb",
+		"conv_gemm4_tb", "conv_gemm4s_tb", "conv_gemm_tb", "conv_direct_tb",
+		"conv_c4_tb", "fc_tb",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -224,10 +234,11 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	int dwc4 = strcmp(variant, "conv_dw_c4_tb") == 0;
 	int dw3 = strcmp(variant, "conv_dw3_tb") == 0;
 	int dw = dwc4 || dw3 || strcmp(variant, "conv_dw_tb") == 0;
-	int v4 = strcmp(variant, "conv_gemm4_tb") == 0;
+	int sub = strcmp(variant, "conv_gemm4s_tb") == 0;
+	int v4 = sub || strcmp(variant, "conv_gemm4_tb") == 0;
 	int c4 = dwc4 || strcmp(variant, "conv_c4_tb") == 0;
 	/* Without a residual the bias stands in at binding 3: never read. */
-	uint32_t t[5] = {c4 ? RFX_VK_SCRATCH(g) : l->inputs[0],
+	uint32_t t[5] = {c4 || sub ? RFX_VK_SCRATCH(g) : l->inputs[0],
 			 dw ? l->inputs[1] : rfx_vk_layer_packed_binding(g, l),
 			 l->inputs[2], has_res ? l->inputs[3] : l->inputs[2],
 			 l->outputs[0]};
@@ -238,13 +249,15 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_status st;
 
 	rfx_vk_bind(d, g, t, 5);
-	snprintf(d->shader, sizeof(d->shader), "%s_%c", variant,
+	snprintf(d->shader, sizeof(d->shader), "%s_%c", sub ? "conv_gemm4_tb" : variant,
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 	if (dw3) /* a kernel per stride: its row window has a fixed size */
 		snprintf(d->shader, sizeof(d->shader), "conv_dw3s%d_tb_%c",
 			 l->i[RFX_CONV_STRIDE_H], y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
-	d->view[0] = c4 ? RFX_VK_VIEW_RGBA32F
+	d->view[0] = c4 || sub ? RFX_VK_VIEW_RGBA32F
 		     : v4 ? view_rgba(x->dtype) : rfx_vk_view_r(x->dtype);
+	if (sub) /* X's pixels the stride keeps, dense (subsample()) */
+		d->scratch_bytes = (uint64_t)x->dims[0] * x->dims[1] * HW * 4;
 	if (c4)
 		d->scratch_bytes = (uint64_t)x->dims[0] * ((x->dims[1] + 3) / 4) *
 				   x->dims[2] * x->dims[3] * 16;
@@ -300,6 +313,37 @@ static rfx_status repack_c4(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push(d, (uint32_t[]){x->dims[1], (uint32_t)HW, (uint32_t)C4,
 				    (uint32_t)total}, 4);
 	return rfx_vk_groups_1d(d, total, err, errlen);
+}
+
+/* conv_gemm4s_tb's first dispatch: the pixels a strided 1x1 convolution
+ * reads, dense, into the scratch buffer (shaders/subsample.comp); the
+ * second is conv_gemm4_tb on them. */
+static rfx_status subsample(const rfx_graph *g, const rfx_layer *l,
+                            rfx_vk_dispatch *d, char *err, size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint64_t total = (uint64_t)x->dims[0] * x->dims[1] * y->dims[2] * y->dims[3];
+
+	d->tensor[0] = l->inputs[0];
+	d->tensor[1] = RFX_VK_SCRATCH(g);
+	d->n_bindings = 2;
+	d->out_binding = 1;
+	d->write_offset = 0;
+	d->write_bytes = d->scratch_bytes = total * 4;
+	snprintf(d->shader, sizeof(d->shader), "subsample");
+	d->view[0] = rfx_vk_view_r(x->dtype);
+	d->view[1] = RFX_VK_VIEW_STORAGE;
+	if (total > UINT32_MAX) {
+		snprintf(err, errlen, "input of %llu values",
+			 (unsigned long long)total);
+		return RFX_E_UNSUPPORTED;
+	}
+	rfx_vk_push(d, (uint32_t[]){x->dims[2], x->dims[3], y->dims[2], y->dims[3],
+				    (uint32_t)l->i[RFX_CONV_STRIDE_H],
+				    (uint32_t)l->i[RFX_CONV_STRIDE_W],
+				    (uint32_t)total}, 7);
+	return rfx_vk_groups_1d(d, (total + 3) / 4, err, errlen);
 }
 
 /* conv_i8_c4_tb's first dispatch: X packed by 4 channels into the scratch
@@ -449,12 +493,14 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {
-		int two = strcmp(variant, "conv_c4_tb") == 0 ||
+		int sub = strcmp(variant, "conv_gemm4s_tb") == 0;
+		int two = sub || strcmp(variant, "conv_c4_tb") == 0 ||
 			  strcmp(variant, "conv_dw_c4_tb") == 0;
 		e[0] = '\0';
 		if (two) {
 			memset(d + 1, 0, sizeof(*d));
-			st = repack_c4(g, l, d, e, sizeof(e));
+			st = sub ? subsample(g, l, d, e, sizeof(e))
+				 : repack_c4(g, l, d, e, sizeof(e));
 		}
 		if (l->op == RFX_OP_FC)
 			st = fc_tb(g, l, d, e, sizeof(e));
