@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/quant_layer.h"
 #include "vk/plan.h"
 
 static int in_arena(const rfx_tensor *t, int io_in_arena)
@@ -31,7 +32,44 @@ static int by_size_desc(const void *a, const void *b)
 
 int rfx_plan_is_view(const rfx_plan *p, const rfx_graph *g, const rfx_layer *l)
 {
-	return l->op == RFX_OP_RESHAPE && p->alias_of[l->outputs[0]] != l->outputs[0];
+	if (l->op == RFX_OP_RESHAPE)
+		return p->alias_of[l->outputs[0]] != l->outputs[0];
+	return l->op == RFX_OP_CONCAT && l->n_inputs > 0 &&
+	       p->alias_of[l->inputs[0]] == l->outputs[0];
+}
+
+/* A Concat whose inputs can be written in place, each into its slice of
+ * the output: along the outermost axis that is not 1 (so every slice is
+ * contiguous), a plain copy (not int8, which rescales), every input an
+ * arena tensor of the output's dtype that a layer writes, used once here,
+ * neither a view nor viewed, and each slice starting on `align`. */
+static int concat_in_place(const rfx_graph *g, const rfx_layer *l,
+                           const uint32_t *alias_of, uint64_t align)
+{
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	uint32_t axis = (uint32_t)l->i[RFX_CONCAT_AXIS];
+	uint64_t off = 0;
+
+	if (rfx_quant_layer_is_int8(l) || !in_arena(y, 0) || alias_of[l->outputs[0]] != l->outputs[0])
+		return 0;
+	for (uint32_t k = 0; k < axis; k++)
+		if (y->dims[k] != 1)
+			return 0;
+	for (uint32_t i = 0; i < l->n_inputs; i++) {
+		uint32_t a = l->inputs[i];
+		const rfx_tensor *x = &g->tensors[a];
+		if (!in_arena(x, 0) || x->dtype != y->dtype || alias_of[a] != a ||
+		    off % align)
+			return 0;
+		for (uint32_t j = 0; j < i; j++)
+			if (l->inputs[j] == a)
+				return 0;
+		for (uint32_t t = 0; t < g->n_tensors; t++)
+			if (t != a && alias_of[t] == a)
+				return 0;
+		off += rfx_tensor_bytes(x);
+	}
+	return 1;
 }
 
 rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
@@ -40,7 +78,7 @@ rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
 	uint32_t n = g->n_tensors, count = 0;
 	uint32_t *def = NULL, *last = NULL, *order = NULL;
 	struct item *items = NULL;
-	uint64_t *size = NULL;
+	uint64_t *size = NULL, *view_off = NULL;
 	rfx_status st = RFX_E_OUT_OF_MEMORY;
 
 	memset(out, 0, sizeof(*out));
@@ -51,8 +89,9 @@ rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
 	order = malloc((n ? n : 1) * sizeof(*order));
 	size = calloc(n ? n : 1, sizeof(*size));
 	items = malloc((n ? n : 1) * sizeof(*items));
+	view_off = calloc(n ? n : 1, sizeof(*view_off));
 	if (!out->offset || !out->alias_of || !def || !last || !order || !size ||
-	    !items)
+	    !items || !view_off)
 		goto done;
 
 	for (uint32_t t = 0; t < n; t++) {
@@ -85,10 +124,26 @@ rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
 			continue;
 		out->alias_of[b] = out->alias_of[a];
 	}
+	/* Concat in place: each input is its slice of the output. */
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const rfx_layer *ly = &g->layers[l];
+		uint64_t off = 0;
+		if (ly->op != RFX_OP_CONCAT ||
+		    !concat_in_place(g, ly, out->alias_of, align))
+			continue;
+		for (uint32_t i = 0; i < ly->n_inputs; i++) {
+			out->alias_of[ly->inputs[i]] = ly->outputs[0];
+			view_off[ly->inputs[i]] = off;
+			off += rfx_tensor_bytes(&g->tensors[ly->inputs[i]]);
+		}
+	}
+	/* A root lives from its first view's definition to its last use. */
 	for (uint32_t t = 0; t < n; t++) {
 		uint32_t r = out->alias_of[t];
 		if (r != t && last[r] < last[t])
 			last[r] = last[t];
+		if (r != t && def[r] > def[t])
+			def[r] = def[t];
 	}
 	for (uint32_t t = 0; t < n; t++)
 		if (out->alias_of[t] == t && in_arena(&g->tensors[t], io_in_arena)) {
@@ -122,7 +177,8 @@ rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
 			out->arena_bytes = off + size[t];
 	}
 	for (uint32_t t = 0; t < n; t++)
-		out->offset[t] = out->offset[out->alias_of[t]];
+		if (out->alias_of[t] != t)
+			out->offset[t] = out->offset[out->alias_of[t]] + view_off[t];
 	st = RFX_OK;
 done:
 	free(def);
@@ -130,6 +186,7 @@ done:
 	free(order);
 	free(size);
 	free(items);
+	free(view_off);
 	if (st != RFX_OK)
 		rfx_plan_finish(out);
 	return st;
