@@ -309,7 +309,7 @@ START_TEST(test_data_movement)
 		for (uint32_t k = 0; k < rank; k++)
 			d[k] = rnd(1, 5);
 		for (uint32_t k = 0; k < n; k++) {
-			char nm[8];
+			char nm[16];
 			snprintf(nm, sizeof(nm), "x%u", k);
 			d[axis] = rnd(1, 5);
 			ins[k] = i8_input(&b, nm, rank, d, i % 2);
