@@ -11,11 +11,13 @@
  * Measuring builds the session once per round, round r running every
  * layer's r-th candidate (a layer with fewer takes its first), and times
  * each layer with the per-dispatch profile (timestamps after every
- * dispatch): a network with at most four variants per layer is tuned in
- * four builds whatever its depth. Each round runs once unmeasured (drivers
- * compile a pipeline at its first dispatch), then at least once measured,
- * and again while runs are cheap against the budget; a layer keeps its
- * fastest. Rounds stop when the next would overrun the budget.
+ * dispatch): a network with at most five variants per layer is tuned in
+ * five builds whatever its depth. Each round runs once unmeasured (drivers
+ * compile a pipeline at its first dispatch), then in pairs of runs with
+ * round 0 (the default order), which stays built: a candidate is judged
+ * by its time over the default's in the same minutes (measure()), so a
+ * machine whose speed drifts between rounds does not pick for it. Rounds
+ * stop when the next would overrun the budget.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -144,108 +146,139 @@ static void write_file(rfx_context *ctx, const char *path, const char *hdr,
 	free(buf);
 }
 
-/* One round: builds a session with `choice` (NULL: default order), runs
- * its profile, and folds each layer's time into best/best_ns. *cands_out
- * (n_layers) gets the candidates of the first round. */
-static rfx_status round_run(rfx_session *s, const rfx_session_options *opt,
-                            const struct layer_choice *choice,
-                            uint64_t budget_ns, uint64_t deadline_ns,
-                            uint64_t *ns, uint64_t *best_ns,
-                            struct layer_choice *best,
-                            struct layer_cands *cands_out)
+/* A session for one round: `choice` (NULL: the default order), built for
+ * profiling, run once unmeasured (drivers compile a pipeline at its first
+ * dispatch). */
+static rfx_status round_open(rfx_session *s, const rfx_session_options *opt,
+                             const struct layer_choice *choice, rfx_session *t,
+                             uint64_t *ns)
 {
-	const rfx_graph *g = &s->model->graph;
-	rfx_session t = {.model = s->model};
 	rfx_session_options o = *opt;
-	uint64_t *mine = ns + g->n_layers;
 	rfx_status st;
 
+	*t = (rfx_session){.model = s->model};
 	o.profile = 1;
 	o.gpu_timing = 0;
 	o.no_warmup = 1;
 	o.golden_check = 0;
 	o.frame_format = RFX_PIXEL_NONE;
-	if ((st = rfx_vk_session_build(&t, &o, choice, 0)) != RFX_OK)
+	if ((st = rfx_vk_session_build(t, &o, choice, 0)) != RFX_OK)
 		return st;
-	if (cands_out)
-		memcpy(cands_out, t.vk->cands, g->n_layers * sizeof(*cands_out));
-	/* The first run compiles; then measured runs while cheap. When the
-	 * budget is already spent, the first run's times stand (a slow
-	 * variant is slow with or without its compilation): the overrun is
-	 * at most one run of the slowest candidate. */
-	uint64_t t0 = now_ns();
-	st = rfx_vk_session_profile(&t, ns, g->n_layers, NULL);
-	if (st == RFX_OK && now_ns() > deadline_ns)
-		memcpy(mine, ns, g->n_layers * sizeof(*ns));
-	for (int rep = 0; st == RFX_OK && rep < 5 && now_ns() <= deadline_ns;
-	     rep++) {
-		uint64_t r0 = now_ns();
-		st = rfx_vk_session_profile(&t, ns, g->n_layers, NULL);
-		for (uint32_t l = 0; st == RFX_OK && l < g->n_layers; l++)
-			if (rep == 0 || ns[l] < mine[l])
-				mine[l] = ns[l];
-		if ((now_ns() - r0) * 20 > budget_ns ||
-		    now_ns() - t0 > budget_ns / 4)
-			break;
-	}
-	for (uint32_t l = 0; st == RFX_OK && l < g->n_layers; l++) {
-		const char *v = rfx_vk_session_layer_variant(&t, l);
-		if (!v[0] || t.vk->cands[l].n < 2)
-			continue;
-		if (!best[l].name[0] || mine[l] < best_ns[l]) {
-			best_ns[l] = mine[l];
-			snprintf(best[l].name, sizeof(best[l].name), "%s", v);
-		}
-	}
-	rfx_vk_session_destroy(&t);
+	st = rfx_vk_session_profile(t, ns, s->model->graph.n_layers, NULL);
+	if (st != RFX_OK)
+		rfx_vk_session_destroy(t);
 	return st;
 }
 
+/* One profile run of t, each layer's time folded into min[] (first: set). */
+static rfx_status profile_min(rfx_session *t, uint64_t *ns, uint64_t *min,
+                              int first)
+{
+	uint32_t n = t->model->graph.n_layers;
+	rfx_status st = rfx_vk_session_profile(t, ns, n, NULL);
+
+	for (uint32_t l = 0; st == RFX_OK && l < n; l++)
+		if (first || ns[l] < min[l])
+			min[l] = ns[l];
+	return st;
+}
+
+/*
+ * Measures within `budget` ms. Round 0 (the default order) stays built
+ * for the whole measurement; each later round r is profiled in turn with
+ * it, run for run, and a layer's candidate scores its time over round 0's
+ * measured in the same minutes (the fastest of each's runs there). A
+ * machine that slows down or speeds up between rounds (other load, clock
+ * changes) then moves both sides of each ratio alike instead of deciding
+ * which variant wins. A layer keeps the candidate of the lowest score
+ * (round 0's is 1). Rounds stop when the next would overrun the budget.
+ */
 static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
                           uint32_t budget, struct layer_choice *best)
 {
 	rfx_context *ctx = s->model->ctx;
-	uint32_t n = s->model->graph.n_layers, rounds = 1, r;
+	uint32_t n = s->model->graph.n_layers, rounds = 1, r = 0;
 	uint64_t budget_ns = (uint64_t)budget * 1000000u, start = now_ns();
 	uint64_t *ns = calloc(3 * (size_t)(n ? n : 1), sizeof(*ns));
+	uint64_t *min0 = ns + n, *minr = ns + 2 * (size_t)n;
+	double *score = calloc(n ? n : 1, sizeof(*score));
 	struct layer_cands *cands = calloc(n ? n : 1, sizeof(*cands));
 	struct layer_choice *try = calloc(n ? n : 1, sizeof(*try));
+	rfx_session base, t;
 	rfx_status st = RFX_E_OUT_OF_MEMORY;
 
-	if (!ns || !cands || !try)
+	if (!ns || !score || !cands || !try)
 		goto out;
-	for (r = 0; r < rounds; r++) {
+	if ((st = round_open(s, opt, NULL, &base, ns)) != RFX_OK)
+		goto out;
+	memcpy(cands, base.vk->cands, n * sizeof(*cands));
+	for (uint32_t l = 0; l < n; l++) {
+		const char *v = rfx_vk_session_layer_variant(&base, l);
+		if (cands[l].n > rounds)
+			rounds = cands[l].n;
+		score[l] = 1.0;
+		if (v[0] && cands[l].n >= 2)
+			snprintf(best[l].name, sizeof(best[l].name), "%s", v);
+	}
+	for (r = 1; r < rounds; r++) {
 		uint64_t r0 = now_ns();
-		for (uint32_t l = 0; r && l < n; l++)
+		if (r0 - start > budget_ns)
+			break;
+		for (uint32_t l = 0; l < n; l++)
 			snprintf(try[l].name, sizeof(try[l].name), "%s",
 				 cands[l].n == 0 ? "" :
 				 cands[l].name[r < cands[l].n ? r : 0]);
-		st = round_run(s, opt, r ? try : NULL, budget_ns,
-			       start + budget_ns, ns,
-			       ns + 2 * (size_t)n, best, r ? NULL : cands);
+		st = round_open(s, opt, try, &t, ns);
 		if (st != RFX_OK) {
 			/* A variant this device cannot build or run: keep what
 			 * was measured, say so, and let the session go on. */
 			rfx_log(ctx, RFX_LOG_WARNING, "kernel tuning stopped at "
 				"round %u: %s", r + 1, rfx_status_str(st));
-			st = r ? RFX_OK : st;
+			st = RFX_OK;
 			break;
 		}
-		for (uint32_t l = 0; r == 0 && l < n; l++)
-			if (cands[l].n > rounds)
-				rounds = cands[l].n;
-		uint64_t t = now_ns();
-		if (r + 1 < rounds && t - start + (t - r0) > budget_ns) {
-			rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: the budget "
-				"(%u ms) allowed %u of %u rounds; the rest keep "
-				"their default", budget, r + 1, rounds);
-			break;
+		/* Pairs of runs, in alternating order (a driver's background
+		 * work after the new session's compilation, such as writing
+		 * its shader cache, fades while they run): three, up to five
+		 * while cheap against the budget; the deadline may cut the
+		 * last round to one pair (the overrun is one pair). */
+		uint64_t m0 = now_ns();
+		for (int rep = 0; st == RFX_OK && rep < 5; rep++) {
+			rfx_session *first = rep % 2 ? &t : &base;
+			rfx_session *second = rep % 2 ? &base : &t;
+			st = profile_min(first, ns, first == &t ? minr : min0, rep == 0);
+			if (st == RFX_OK)
+				st = profile_min(second, ns, second == &t ? minr : min0,
+						 rep == 0);
+			if (now_ns() - start > budget_ns)
+				break;
+			if (rep >= 2 && now_ns() - m0 > budget_ns / 8)
+				break;
 		}
+		for (uint32_t l = 0; st == RFX_OK && l < n; l++) {
+			const char *v = rfx_vk_session_layer_variant(&t, l);
+			double q = min0[l] ? (double)minr[l] / (double)min0[l] : 1.0;
+			if (!v[0] || cands[l].n < 2 || r >= cands[l].n)
+				continue;
+			if (q < score[l]) {
+				score[l] = q;
+				snprintf(best[l].name, sizeof(best[l].name), "%s", v);
+			}
+		}
+		rfx_vk_session_destroy(&t);
+		if (st != RFX_OK)
+			break;
 	}
+	if (st == RFX_OK && r < rounds)
+		rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: the budget (%u ms) "
+			"allowed %u of %u rounds; the rest keep their default",
+			budget, r, rounds);
 	rfx_log(ctx, RFX_LOG_DEBUG, "kernel tuning: %u rounds in %.0f ms",
-		r < rounds ? r + 1 : rounds, (double)(now_ns() - start) / 1e6);
+		r, (double)(now_ns() - start) / 1e6);
+	rfx_vk_session_destroy(&base);
 out:
 	free(ns);
+	free(score);
 	free(cands);
 	free(try);
 	return st;
