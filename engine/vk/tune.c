@@ -170,28 +170,31 @@ static rfx_status round_open(rfx_session *s, const rfx_session_options *opt,
 	return st;
 }
 
-/* One profile run of t, each layer's time folded into min[] (first: set). */
-static rfx_status profile_min(rfx_session *t, uint64_t *ns, uint64_t *min,
-                              int first)
-{
-	uint32_t n = t->model->graph.n_layers;
-	rfx_status st = rfx_vk_session_profile(t, ns, n, NULL);
+#define MAX_PAIRS 5
 
-	for (uint32_t l = 0; st == RFX_OK && l < n; l++)
-		if (first || ns[l] < min[l])
-			min[l] = ns[l];
-	return st;
+/* The median of a[0..n) (n <= MAX_PAIRS), sorting a. */
+static double median(double *a, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && a[k] < a[k - 1]; k--) {
+			double x = a[k];
+			a[k] = a[k - 1];
+			a[k - 1] = x;
+		}
+	return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
 }
 
 /*
  * Measures within `budget` ms. Round 0 (the default order) stays built
  * for the whole measurement; each later round r is profiled in turn with
- * it, run for run, and a layer's candidate scores its time over round 0's
- * measured in the same minutes (the fastest of each's runs there). A
- * machine that slows down or speeds up between rounds (other load, clock
- * changes) then moves both sides of each ratio alike instead of deciding
- * which variant wins. A layer keeps the candidate of the lowest score
- * (round 0's is 1). Rounds stop when the next would overrun the budget.
+ * it, run for run, and a layer's candidate scores the median, over those
+ * pairs, of its time over round 0's in the same pair. A machine that
+ * slows down or speeds up between rounds (other load, clock changes) then
+ * moves both sides of each ratio alike instead of deciding which variant
+ * wins, and one disturbed pair does not decide either. A layer keeps the
+ * candidate of the lowest score, taken only below 0.97 (round 0's is 1):
+ * what measures within 3 % of the default is noise here. Rounds stop
+ * when the next would overrun the budget.
  */
 static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
                           uint32_t budget, struct layer_choice *best)
@@ -199,8 +202,9 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 	rfx_context *ctx = s->model->ctx;
 	uint32_t n = s->model->graph.n_layers, rounds = 1, r = 0;
 	uint64_t budget_ns = (uint64_t)budget * 1000000u, start = now_ns();
-	uint64_t *ns = calloc(3 * (size_t)(n ? n : 1), sizeof(*ns));
-	uint64_t *min0 = ns + n, *minr = ns + 2 * (size_t)n;
+	/* ns: one run; t0, tr: per pair, each layer's time in round 0 and r. */
+	uint64_t *ns = calloc((1 + 2 * MAX_PAIRS) * (size_t)(n ? n : 1), sizeof(*ns));
+	uint64_t *t0 = ns + n, *tr = ns + (1 + MAX_PAIRS) * (size_t)n;
 	double *score = calloc(n ? n : 1, sizeof(*score));
 	struct layer_cands *cands = calloc(n ? n : 1, sizeof(*cands));
 	struct layer_choice *try = calloc(n ? n : 1, sizeof(*try));
@@ -243,25 +247,33 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 		 * while cheap against the budget; the deadline may cut the
 		 * last round to one pair (the overrun is one pair). */
 		uint64_t m0 = now_ns();
-		for (int rep = 0; st == RFX_OK && rep < 5; rep++) {
-			rfx_session *first = rep % 2 ? &t : &base;
-			rfx_session *second = rep % 2 ? &base : &t;
-			st = profile_min(first, ns, first == &t ? minr : min0, rep == 0);
+		int pairs = 0;
+		while (st == RFX_OK && pairs < MAX_PAIRS) {
+			uint64_t *a = t0 + (size_t)pairs * n, *b = tr + (size_t)pairs * n;
+			int swap = pairs % 2;
+			st = rfx_vk_session_profile(swap ? &t : &base, swap ? b : a, n, NULL);
 			if (st == RFX_OK)
-				st = profile_min(second, ns, second == &t ? minr : min0,
-						 rep == 0);
+				st = rfx_vk_session_profile(swap ? &base : &t,
+							    swap ? a : b, n, NULL);
+			if (st == RFX_OK)
+				pairs++;
 			if (now_ns() - start > budget_ns)
 				break;
-			if (rep >= 2 && now_ns() - m0 > budget_ns / 8)
+			if (pairs >= 3 && now_ns() - m0 > budget_ns / 8)
 				break;
 		}
 		for (uint32_t l = 0; st == RFX_OK && l < n; l++) {
 			const char *v = rfx_vk_session_layer_variant(&t, l);
-			double q = min0[l] ? (double)minr[l] / (double)min0[l] : 1.0;
+			double q[MAX_PAIRS];
 			if (!v[0] || cands[l].n < 2 || r >= cands[l].n)
 				continue;
-			if (q < score[l]) {
-				score[l] = q;
+			for (int k = 0; k < pairs; k++) {
+				uint64_t x = t0[(size_t)k * n + l], y = tr[(size_t)k * n + l];
+				q[k] = x ? (double)y / (double)x : 1.0;
+			}
+			double m = median(q, pairs);
+			if (m < 0.97 && m < score[l]) {
+				score[l] = m;
 				snprintf(best[l].name, sizeof(best[l].name), "%s", v);
 			}
 		}
