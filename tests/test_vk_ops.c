@@ -203,29 +203,12 @@ START_TEST(test_pool2d)
 		for (int i = 0; i < 10; i++) {
 			rfx_builder b;
 			uint32_t y;
-			char what[128];
+			char what[160];
 			uint32_t kh = rnd(1, 4), kw = rnd(1, 4);
 			uint32_t xd[4] = {rnd(1, 2), rnd(1, 6), kh + rnd(0, 11), kw + rnd(0, 11)};
 			rfx_layer *l = single(&b, RFX_OP_POOL2D, p, 4, xd, &y);
-			l->i[RFX_POOL_KIND] = i % 2;
-			l->i[RFX_POOL_KERNEL_H] = (int32_t)kh;
-			l->i[RFX_POOL_KERNEL_W] = (int32_t)kw;
-			l->i[RFX_POOL_STRIDE_H] = (int32_t)rnd(1, 3);
-			l->i[RFX_POOL_STRIDE_W] = (int32_t)rnd(1, 3);
-			l->i[RFX_POOL_PAD_T] = (int32_t)rnd(0, (kh - 1) / 2);
-			l->i[RFX_POOL_PAD_L] = (int32_t)rnd(0, (kw - 1) / 2);
-			l->i[RFX_POOL_PAD_B] = (int32_t)rnd(0, (kh - 1) / 2);
-			l->i[RFX_POOL_PAD_R] = (int32_t)rnd(0, (kw - 1) / 2);
-			l->i[RFX_POOL_CEIL_MODE] = (int32_t)rnd(0, 1);
-			l->i[RFX_POOL_COUNT_INCLUDE_PAD] = (int32_t)rnd(0, 1);
-			l->i[RFX_POOL_DIL_H] = l->i[RFX_POOL_DIL_W] = 1;
-			snprintf(what, sizeof(what),
-				 "pool %s kind %d %ux%u k%ux%u s%dx%d pads %d %d %d %d ceil %d cip %d",
-				 rfx_dtype_name(p), i % 2, xd[2], xd[3], kh, kw,
-				 l->i[RFX_POOL_STRIDE_H], l->i[RFX_POOL_STRIDE_W],
-				 l->i[RFX_POOL_PAD_T], l->i[RFX_POOL_PAD_L],
-				 l->i[RFX_POOL_PAD_B], l->i[RFX_POOL_PAD_R],
-				 l->i[RFX_POOL_CEIL_MODE], l->i[RFX_POOL_COUNT_INCLUDE_PAD]);
+			test_pool_attrs(l, i % 2, kh, kw, 1, 1, &seed);
+			test_pool_name(l, "pool", p, xd, what, sizeof(what));
 			run_single(&b, l, y, what);
 		}
 		for (int kind = 0; kind < 2; kind++) {

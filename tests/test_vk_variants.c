@@ -191,26 +191,8 @@ static void pool_case(rfx_dtype prec, const char *variant)
 	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool",
 					 (uint32_t[]){x}, 1, y);
 	l->precision = prec;
-	l->i[RFX_POOL_KIND] = (int32_t)rnd(0, 1);
-	l->i[RFX_POOL_KERNEL_H] = (int32_t)kh;
-	l->i[RFX_POOL_KERNEL_W] = (int32_t)kw;
-	l->i[RFX_POOL_STRIDE_H] = (int32_t)rnd(1, 3);
-	l->i[RFX_POOL_STRIDE_W] = (int32_t)rnd(1, 3);
-	l->i[RFX_POOL_PAD_T] = (int32_t)rnd(0, (kh - 1) / 2);
-	l->i[RFX_POOL_PAD_L] = (int32_t)rnd(0, (kw - 1) / 2);
-	l->i[RFX_POOL_PAD_B] = (int32_t)rnd(0, (kh - 1) / 2);
-	l->i[RFX_POOL_PAD_R] = (int32_t)rnd(0, (kw - 1) / 2);
-	l->i[RFX_POOL_CEIL_MODE] = (int32_t)rnd(0, 1);
-	l->i[RFX_POOL_COUNT_INCLUDE_PAD] = (int32_t)rnd(0, 1);
-	l->i[RFX_POOL_DIL_H] = (int32_t)dh;
-	l->i[RFX_POOL_DIL_W] = (int32_t)dw;
-	snprintf(what, sizeof(what),
-		 "%s %s %ux%ux%ux%u kind %d k%ux%u s%dx%d d%ux%u pad %d,%d,%d,%d ceil %d incl %d",
-		 variant, rfx_dtype_name(prec), xd[0], xd[1], xd[2], xd[3],
-		 l->i[RFX_POOL_KIND], kh, kw, l->i[RFX_POOL_STRIDE_H],
-		 l->i[RFX_POOL_STRIDE_W], dh, dw, l->i[RFX_POOL_PAD_T],
-		 l->i[RFX_POOL_PAD_L], l->i[RFX_POOL_PAD_B], l->i[RFX_POOL_PAD_R],
-		 l->i[RFX_POOL_CEIL_MODE], l->i[RFX_POOL_COUNT_INCLUDE_PAD]);
+	test_pool_attrs(l, (int)rnd(0, 1), kh, kw, dh, dw, &seed);
+	test_pool_name(l, variant, prec, xd, what, sizeof(what));
 	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
 	rfx_builder_output(&b, y);
 	char err[256];

@@ -43,6 +43,42 @@ void test_conv_attrs(rfx_layer *l, int32_t stride, int32_t pad, int act)
 	l->i[RFX_CONV_ACT] = act;
 }
 
+static int32_t pick(uint32_t *seed, uint32_t lo, uint32_t hi)
+{
+	return (int32_t)(lo + test_rand(seed) % (hi - lo + 1));
+}
+
+void test_pool_attrs(rfx_layer *l, int kind, uint32_t kh, uint32_t kw,
+                     uint32_t dh, uint32_t dw, uint32_t *seed)
+{
+	l->i[RFX_POOL_KIND] = kind;
+	l->i[RFX_POOL_KERNEL_H] = (int32_t)kh;
+	l->i[RFX_POOL_KERNEL_W] = (int32_t)kw;
+	l->i[RFX_POOL_STRIDE_H] = pick(seed, 1, 3);
+	l->i[RFX_POOL_STRIDE_W] = pick(seed, 1, 3);
+	l->i[RFX_POOL_PAD_T] = pick(seed, 0, (kh - 1) / 2);
+	l->i[RFX_POOL_PAD_L] = pick(seed, 0, (kw - 1) / 2);
+	l->i[RFX_POOL_PAD_B] = pick(seed, 0, (kh - 1) / 2);
+	l->i[RFX_POOL_PAD_R] = pick(seed, 0, (kw - 1) / 2);
+	l->i[RFX_POOL_CEIL_MODE] = pick(seed, 0, 1);
+	l->i[RFX_POOL_COUNT_INCLUDE_PAD] = pick(seed, 0, 1);
+	l->i[RFX_POOL_DIL_H] = (int32_t)dh;
+	l->i[RFX_POOL_DIL_W] = (int32_t)dw;
+}
+
+void test_pool_name(const rfx_layer *l, const char *what, rfx_dtype prec,
+                    const uint32_t xd[4], char *out, size_t len)
+{
+	snprintf(out, len, "%s %s %ux%ux%ux%u kind %d k%dx%d s%dx%d d%dx%d "
+		 "pad %d,%d,%d,%d ceil %d incl %d", what, rfx_dtype_name(prec),
+		 xd[0], xd[1], xd[2], xd[3], l->i[RFX_POOL_KIND],
+		 l->i[RFX_POOL_KERNEL_H], l->i[RFX_POOL_KERNEL_W],
+		 l->i[RFX_POOL_STRIDE_H], l->i[RFX_POOL_STRIDE_W],
+		 l->i[RFX_POOL_DIL_H], l->i[RFX_POOL_DIL_W], l->i[RFX_POOL_PAD_T],
+		 l->i[RFX_POOL_PAD_L], l->i[RFX_POOL_PAD_B], l->i[RFX_POOL_PAD_R],
+		 l->i[RFX_POOL_CEIL_MODE], l->i[RFX_POOL_COUNT_INCLUDE_PAD]);
+}
+
 uint32_t test_classifier_head(rfx_builder *b, uint32_t y, uint32_t width,
                               uint32_t classes, uint32_t *seed)
 {

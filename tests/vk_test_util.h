@@ -29,6 +29,15 @@ uint32_t test_rand_const(rfx_builder *b, const char *name, rfx_dtype dt,
  * sides, dilation 1, group 1, activation `act` (its parameters untouched). */
 void test_conv_attrs(rfx_layer *l, int32_t stride, int32_t pad, int act);
 
+/* A POOL2D layer's attributes: `kind`, the kernel and dilation given,
+ * strides 1-3, each padding below half the kernel, ceil mode and
+ * count_include_pad drawn from *seed. test_pool_name() writes them after
+ * `what` and the input's shape xd, for a failure's message. */
+void test_pool_attrs(rfx_layer *l, int kind, uint32_t kh, uint32_t kw,
+                     uint32_t dh, uint32_t dw, uint32_t *seed);
+void test_pool_name(const rfx_layer *l, const char *what, rfx_dtype prec,
+                    const uint32_t xd[4], char *out, size_t len);
+
 /* Appends a classifier head to y ([1, width, H, W]): global average pool
  * "gap", reshape "flatten" to [1, width], fc "fc" of `classes` outputs
  * (fc.w uniform in [-1, 1], fc.b in [-0.1, 0.1], from *seed), softmax.

@@ -286,6 +286,31 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	return st;
 }
 
+/* The first dispatch of a two-dispatch variant: layer input 0, read
+ * through `view`, into the session's scratch buffer (`total` units of
+ * `unit` bytes, counted in one uint32). */
+static rfx_status to_scratch(const rfx_graph *g, const rfx_layer *l,
+                             const char *shader, uint8_t view, uint64_t total,
+                             uint64_t unit, rfx_vk_dispatch *d, char *err,
+                             size_t errlen)
+{
+	d->tensor[0] = l->inputs[0];
+	d->tensor[1] = RFX_VK_SCRATCH(g);
+	d->n_bindings = 2;
+	d->out_binding = 1;
+	d->write_offset = 0;
+	d->write_bytes = d->scratch_bytes = total * unit;
+	snprintf(d->shader, sizeof(d->shader), "%s", shader);
+	d->view[0] = view;
+	d->view[1] = RFX_VK_VIEW_STORAGE;
+	if (total > UINT32_MAX) {
+		snprintf(err, errlen, "a scratch copy of %llu elements",
+			 (unsigned long long)total);
+		return RFX_E_UNSUPPORTED;
+	}
+	return RFX_OK;
+}
+
 /* conv_c4_tb's first dispatch: X packed by 4 channels into the scratch
  * buffer (shaders/repack_c4.comp). */
 static rfx_status repack_c4(const rfx_graph *g, const rfx_layer *l,
@@ -294,22 +319,11 @@ static rfx_status repack_c4(const rfx_graph *g, const rfx_layer *l,
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
 	uint64_t C4 = (x->dims[1] + 3) / 4, HW = (uint64_t)x->dims[2] * x->dims[3];
 	uint64_t total = x->dims[0] * C4 * HW;
-	uint32_t t[2] = {l->inputs[0], RFX_VK_SCRATCH(g)};
+	rfx_status st = to_scratch(g, l, "repack_c4", rfx_vk_view_r(x->dtype),
+				   total, 16, d, err, errlen);
 
-	d->tensor[0] = t[0];
-	d->tensor[1] = t[1];
-	d->n_bindings = 2;
-	d->out_binding = 1;
-	d->write_offset = 0;
-	d->write_bytes = d->scratch_bytes = total * 16;
-	snprintf(d->shader, sizeof(d->shader), "repack_c4");
-	d->view[0] = rfx_vk_view_r(x->dtype);
-	d->view[1] = RFX_VK_VIEW_STORAGE;
-	if (total > UINT32_MAX) {
-		snprintf(err, errlen, "input of %llu texels",
-			 (unsigned long long)total);
-		return RFX_E_UNSUPPORTED;
-	}
+	if (st != RFX_OK)
+		return st;
 	rfx_vk_push(d, (uint32_t[]){x->dims[1], (uint32_t)HW, (uint32_t)C4,
 				    (uint32_t)total}, 4);
 	return rfx_vk_groups_1d(d, total, err, errlen);
@@ -324,21 +338,11 @@ static rfx_status subsample(const rfx_graph *g, const rfx_layer *l,
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	uint64_t total = (uint64_t)x->dims[0] * x->dims[1] * y->dims[2] * y->dims[3];
+	rfx_status st = to_scratch(g, l, "subsample", rfx_vk_view_r(x->dtype),
+				   total, 4, d, err, errlen);
 
-	d->tensor[0] = l->inputs[0];
-	d->tensor[1] = RFX_VK_SCRATCH(g);
-	d->n_bindings = 2;
-	d->out_binding = 1;
-	d->write_offset = 0;
-	d->write_bytes = d->scratch_bytes = total * 4;
-	snprintf(d->shader, sizeof(d->shader), "subsample");
-	d->view[0] = rfx_vk_view_r(x->dtype);
-	d->view[1] = RFX_VK_VIEW_STORAGE;
-	if (total > UINT32_MAX) {
-		snprintf(err, errlen, "input of %llu values",
-			 (unsigned long long)total);
-		return RFX_E_UNSUPPORTED;
-	}
+	if (st != RFX_OK)
+		return st;
 	rfx_vk_push(d, (uint32_t[]){x->dims[2], x->dims[3], y->dims[2], y->dims[3],
 				    (uint32_t)l->i[RFX_CONV_STRIDE_H],
 				    (uint32_t)l->i[RFX_CONV_STRIDE_W],
@@ -355,21 +359,11 @@ static rfx_status repack_c4_i8(const rfx_graph *g, const rfx_layer *l,
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
 	uint64_t C4 = (x->dims[1] + 3) / 4, HW = (uint64_t)x->dims[2] * x->dims[3];
 	uint64_t total = x->dims[0] * C4 * HW;
+	rfx_status st = to_scratch(g, l, "repack_c4_i8", RFX_VK_VIEW_R8I, total, 4,
+				   d, err, errlen);
 
-	d->tensor[0] = l->inputs[0];
-	d->tensor[1] = RFX_VK_SCRATCH(g);
-	d->n_bindings = 2;
-	d->out_binding = 1;
-	d->write_offset = 0;
-	d->write_bytes = d->scratch_bytes = total * 4;
-	snprintf(d->shader, sizeof(d->shader), "repack_c4_i8");
-	d->view[0] = RFX_VK_VIEW_R8I;
-	d->view[1] = RFX_VK_VIEW_STORAGE;
-	if (total > UINT32_MAX) {
-		snprintf(err, errlen, "input of %llu words",
-			 (unsigned long long)total);
-		return RFX_E_UNSUPPORTED;
-	}
+	if (st != RFX_OK)
+		return st;
 	rfx_vk_push(d, (uint32_t[]){x->dims[1], (uint32_t)HW, (uint32_t)C4,
 				    (uint32_t)total, (uint32_t)zx}, 5);
 	return rfx_vk_groups_1d(d, total, err, errlen);
