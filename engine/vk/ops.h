@@ -99,28 +99,35 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
                                size_t errlen);
 
 /*
- * Kernel variants of float CONV2D and FC layers (engine/vk/ops/conv2d_tb.c):
- * "conv2d_sb" / "fc_sb", the storage-buffer kernels that serve every shape,
- * and the texel-buffer kernels "conv_gemm4_tb", "conv_gemm_tb" (1x1,
- * stride 1, no padding), "conv_gemm4s_tb" (1x1, a larger stride, no
- * padding: two dispatches, the pixels the stride keeps copied dense into
- * the scratch buffer, then conv_gemm4_tb's product), "conv_direct_tb" (group 1), "conv_c4_tb" (group
- * 1: two dispatches, the input packed by 4 channels into the scratch
- * buffer, then a direct convolution reading 4 channels per fetch),
- * "conv_wino4_tb" and "conv_wino_tb" (3x3, stride 1, dilation 1, group 1:
- * Winograd F(4x4, 3x3) and F(2x2, 3x3) in three dispatches through the
- * scratch buffer, engine/vk/ops/conv2d_wino.c), "conv_dw_tb" (depthwise), "conv_dw3_tb"
- * (depthwise 3x3, dilation 1, stride 1 or 2 both ways: each input row
- * window fetched once for a row of outputs), "conv_dw_c4_tb" (depthwise, one output channel
- * per input channel, the input packed by 4 likewise), "fc_tb"; for int8
- * CONV2D with group 1, "conv_i8_c4_tb" (two dispatches: the input packed
- * by 4 channels into the scratch buffer, then texel-buffer reads of 4
- * channels per fetch, 8x8 register blocks) and "conv2d_i8_sb" (storage
- * buffers, the packed dot product where the device has it); for float
- * POOL2D, "pool2d_tb" (the input through a texel buffer) and "pool2d_sb".
- * Writes the names that serve l into
- * out[0..cap), in the order a device takes without measuring, and returns
- * how many (0 for a layer with one kernel: other ops, int8 layers).
+ * Kernel variants (engine/vk/ops/conv2d_tb.c lists them; the tuner,
+ * engine/vk/tune.c, chooses among them per layer):
+ *
+ * float CONV2D, texel-buffer kernels:
+ *   "conv_gemm4_tb"   1x1, stride 1, no padding; pixels read a vec4 at a time
+ *   "conv_gemm_tb"    the same, a pixel at a time
+ *   "conv_gemm4s_tb"  1x1, a larger stride, no padding: the kept pixels
+ *                     copied dense into the scratch buffer, then the GEMM
+ *   "conv_wino4_tb"   3x3, stride 1, dilation 1, group 1: Winograd
+ *   "conv_wino_tb"    F(4x4, 3x3) / F(2x2, 3x3), three dispatches through
+ *                     the scratch buffer (engine/vk/ops/conv2d_wino.c)
+ *   "conv_c4_tb"      group 1: the input packed by 4 channels into the
+ *                     scratch buffer, then 4 channels per fetch
+ *   "conv_direct_tb"  group 1, any kernel
+ *   "conv_dw3_tb"     depthwise 3x3, dilation 1, stride 1 or 2 both ways:
+ *                     a row window of input fetched once per 8 outputs
+ *   "conv_dw_tb"      depthwise, any kernel
+ *   "conv_dw_c4_tb"   depthwise, one output channel per input channel, the
+ *                     input packed by 4 as for conv_c4_tb
+ *   and "conv2d_sb", the storage-buffer kernel that serves every shape;
+ * float FC: "fc_tb", "fc_sb"; float POOL2D: "pool2d_tb" (the input through
+ * a texel buffer, 4 outputs per invocation), "pool2d_sb";
+ * int8 CONV2D, group 1: "conv_i8_c4_tb" (the input packed by 4 channels
+ * into the scratch buffer, 8x8 int32 register blocks), "conv2d_i8_sb"
+ * (storage buffers, the packed dot product where the device has it).
+ *
+ * rfx_vk_layer_variants() writes the names that serve l on a device with
+ * `caps` into out[0..cap), in the order a device takes without measuring,
+ * and returns how many (0 for a layer with a single kernel).
  */
 #define RFX_VK_MAX_VARIANTS 5
 uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
