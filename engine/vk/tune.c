@@ -209,6 +209,7 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 	struct layer_cands *cands = calloc(n ? n : 1, sizeof(*cands));
 	struct layer_choice *try = calloc(n ? n : 1, sizeof(*try));
 	rfx_session base, t;
+	uint64_t last = 0; /* the last round's time */
 	rfx_status st = RFX_E_OUT_OF_MEMORY;
 
 	if (!ns || !score || !cands || !try)
@@ -216,6 +217,7 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 	if ((st = round_open(s, opt, NULL, &base, ns)) != RFX_OK)
 		goto out;
 	memcpy(cands, base.vk->cands, n * sizeof(*cands));
+	last = now_ns() - start;
 	for (uint32_t l = 0; l < n; l++) {
 		const char *v = rfx_vk_session_layer_variant(&base, l);
 		if (cands[l].n > rounds)
@@ -226,21 +228,16 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 	}
 	for (r = 1; r < rounds; r++) {
 		uint64_t r0 = now_ns();
-		if (r0 - start > budget_ns)
+		/* Stop before a round the budget cannot hold, judged by the
+		 * last one's time (each round builds, compiles and profiles). */
+		if (r0 - start + last > budget_ns)
 			break;
 		for (uint32_t l = 0; l < n; l++)
 			snprintf(try[l].name, sizeof(try[l].name), "%s",
 				 cands[l].n == 0 ? "" :
 				 cands[l].name[r < cands[l].n ? r : 0]);
-		st = round_open(s, opt, try, &t, ns);
-		if (st != RFX_OK) {
-			/* A variant this device cannot build or run: keep what
-			 * was measured, say so, and let the session go on. */
-			rfx_log(ctx, RFX_LOG_WARNING, "kernel tuning stopped at "
-				"round %u: %s", r + 1, rfx_status_str(st));
-			st = RFX_OK;
+		if ((st = round_open(s, opt, try, &t, ns)) != RFX_OK)
 			break;
-		}
 		/* Pairs of runs, in alternating order (a driver's background
 		 * work after the new session's compilation, such as writing
 		 * its shader cache, fades while they run): three, up to five
@@ -280,11 +277,19 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 		rfx_vk_session_destroy(&t);
 		if (st != RFX_OK)
 			break;
+		last = now_ns() - r0;
 	}
-	if (st == RFX_OK && r < rounds)
+	if (st != RFX_OK) {
+		/* A variant this device cannot build or run: keep what was
+		 * measured, say so, and let the session go on. */
+		rfx_log(ctx, RFX_LOG_WARNING, "kernel tuning stopped at round "
+			"%u: %s", r + 1, rfx_status_str(st));
+		st = RFX_OK;
+	} else if (r < rounds) {
 		rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: the budget (%u ms) "
 			"allowed %u of %u rounds; the rest keep their default",
 			budget, r, rounds);
+	}
 	rfx_log(ctx, RFX_LOG_DEBUG, "kernel tuning: %u rounds in %.0f ms",
 		r, (double)(now_ns() - start) / 1e6);
 	rfx_vk_session_destroy(&base);

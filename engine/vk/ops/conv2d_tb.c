@@ -174,6 +174,15 @@ static void packed_i8_c4(const rfx_tensor *w, void *dst, uint64_t *bytes)
 				    c % 4] = src[(m * C + c) * KK + k];
 }
 
+/* The Winograd tile of a variant: 2 (conv_wino_tb), 4 (conv_wino4_tb),
+ * 0 for the others. */
+static int wino_tile(const char *variant)
+{
+	if (strcmp(variant, "conv_wino_tb") == 0)
+		return 2;
+	return strcmp(variant, "conv_wino4_tb") == 0 ? 4 : 0;
+}
+
 /* Whether a texel kernel reads the [quads][K][4] packing. */
 static int reads_quads(const char *variant)
 {
@@ -201,8 +210,8 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
 		packed_i8_c4(&g->tensors[l->inputs[1]], dst, bytes);
 		return;
 	}
-	if (strcmp(variant, "conv_wino_tb") == 0 || strcmp(variant, "conv_wino4_tb") == 0) {
-		rfx_vk_wino_pack(g, l, variant[9] == '4' ? 4 : 2, dst, bytes);
+	if (wino_tile(variant)) {
+		rfx_vk_wino_pack(g, l, wino_tile(variant), dst, bytes);
 		return;
 	}
 	if (!reads_quads(variant))
@@ -454,32 +463,18 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
                                            rfx_vk_dispatch *d, uint32_t *n,
                                            char *err, size_t errlen)
 {
-	char e[200];
+	char e[200] = "";
 	rfx_status st = RFX_OK;
+	uint32_t k = 1; /* dispatches of a texel variant */
+	int tile = wino_tile(variant);
 
 	*n = 0;
 	memset(d, 0, sizeof(*d));
+	/* The storage-buffer kernels and pooling name the layer themselves. */
 	if (strcmp(variant, "conv2d_sb") == 0)
 		st = rfx_vk_op_conv2d(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "conv2d_i8_sb") == 0)
 		st = rfx_vk_layer_dispatches(g, l, caps, d, n, err, errlen);
-	else if (strcmp(variant, "conv_i8_c4_tb") == 0) {
-		e[0] = '\0';
-		st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
-		if (st != RFX_OK)
-			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
-				 variant, e);
-		*n = st == RFX_OK ? 2u : 0u;
-	}
-	else if (strcmp(variant, "conv_wino_tb") == 0 ||
-		 strcmp(variant, "conv_wino4_tb") == 0) {
-		e[0] = '\0';
-		st = rfx_vk_conv_wino(g, l, variant[9] == '4' ? 4 : 2, d, e, sizeof(e));
-		if (st != RFX_OK)
-			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
-				 variant, e);
-		*n = st == RFX_OK ? 3u : 0u;
-	}
 	else if (strcmp(variant, "pool2d_sb") == 0)
 		st = rfx_vk_op_pool2d(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "pool2d_tb") == 0)
@@ -487,23 +482,32 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {
-		int sub = strcmp(variant, "conv_gemm4s_tb") == 0;
-		int two = sub || strcmp(variant, "conv_c4_tb") == 0 ||
-			  strcmp(variant, "conv_dw_c4_tb") == 0;
-		e[0] = '\0';
-		if (two) {
-			memset(d + 1, 0, sizeof(*d));
-			st = sub ? subsample(g, l, d, e, sizeof(e))
-				 : repack_c4(g, l, d, e, sizeof(e));
-		}
-		if (l->op == RFX_OP_FC)
+		if (strcmp(variant, "conv_i8_c4_tb") == 0) {
+			k = 2;
+			st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
+		} else if (tile) {
+			k = 3;
+			st = rfx_vk_conv_wino(g, l, tile, d, e, sizeof(e));
+		} else if (l->op == RFX_OP_FC) {
 			st = fc_tb(g, l, d, e, sizeof(e));
-		else if (st == RFX_OK)
-			st = conv_tb(g, l, variant, d + two, e, sizeof(e));
-		if (st != RFX_OK)
+		} else {
+			/* A copy into the scratch buffer first, then conv_tb. */
+			int sub = strcmp(variant, "conv_gemm4s_tb") == 0;
+			if (sub || strcmp(variant, "conv_c4_tb") == 0 ||
+			    strcmp(variant, "conv_dw_c4_tb") == 0) {
+				k = 2;
+				memset(d + 1, 0, sizeof(*d));
+				st = sub ? subsample(g, l, d, e, sizeof(e))
+					 : repack_c4(g, l, d, e, sizeof(e));
+			}
+			if (st == RFX_OK)
+				st = conv_tb(g, l, variant, d + k - 1, e, sizeof(e));
+		}
+		if (st == RFX_OK)
+			*n = k;
+		else
 			snprintf(err, errlen, "layer '%s' (%s): %s", l->name,
 				 variant, e);
-		*n = st == RFX_OK ? 1u + (uint32_t)two : 0u;
 	}
 	for (uint32_t i = 0; st == RFX_OK && i < *n; i++)
 		snprintf(d[i].variant, sizeof(d[i].variant), "%s", variant);
