@@ -213,7 +213,7 @@ void main()
 #ifdef XV4
 	// X seen as vec4 texels of 4 consecutive floats. A channel's pixels
 	// start at float c * HW, which need not be a multiple of 4: then the
-	// 8 pixels of the block straddle 3 texels, shifted by s, the same for
+	// 8 pixels of the block straddle 3 texels, shifted by sh, the same for
 	// every invocation of the workgroup (p0 is a multiple of 8, n is the
 	// workgroup's), so the branch below does not diverge. Texels past the
 	// tensor's end (clamped) only feed pixels past HW, never stored.
