@@ -39,17 +39,7 @@ layout(push_constant) uniform P {
 	int sm, sn;       // sum scale -> output
 } p;
 
-void store(uint n, uint m, uint px, int acc)
-{
-	uint o = (n * p.M + m) * p.OH * p.OW + px;
-	ivec4 pr = texelFetch(prm, int(m));
-	int v = requant(acc, pr.z, pr.w);
-	if (p.has_res != 0u) {
-		v = sat_add(v, requant(texelFetch(res, int(o)).r - p.zr, p.rm, p.rn));
-		v = requant(v, p.sm, p.sn);
-	}
-	y[o] = int8_t(quant_out(v, p.zy, p.lo, p.hi));
-}
+#include "conv_i8_store.glsl"
 
 void main()
 {

@@ -11,6 +11,13 @@
 // M goes to the scratch buffer after V: [nxi][ceil(Mc/8)*2][T] vec4 (4
 // output channels per texel), the layout conv_wino_out.comp and
 // conv_wino4_out.comp read.
+//
+// With -DEXACT (the int8 Winograd, engine/vk/ops/conv2d_wino.c) U and V
+// hold integers and M is their exact integer product: the fp32 sums run
+// over ck channel blocks at a time, few enough that no partial sum passes
+// 2^24 (the host bounds it from the weights and the input's zero point),
+// so each is exact, and join int32 sums between blocks; M is stored as
+// int32.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
@@ -20,7 +27,11 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 
 layout(binding = 0) uniform samplerBuffer v;  // V, RGBA32F (scratch)
 layout(binding = 1) uniform samplerBuffer u;  // U, RGBA32F (packed weights)
+#ifdef EXACT
+layout(std430, binding = 2) writeonly buffer Mb { ivec4 m[]; }; // scratch
+#else
 layout(std430, binding = 2) writeonly buffer Mb { vec4 m[]; }; // scratch
+#endif
 
 layout(push_constant) uniform P {
 	uint C4, NT;
@@ -29,6 +40,9 @@ layout(push_constant) uniform P {
 	uint ntb;     // blocks of TB tiles
 	uint m_off;   // first vec4 of M in the scratch buffer
 	uint nxi;     // transformed positions: 16 for F(2x2, 3x3), 36 for F(4x4)
+#ifdef EXACT
+	uint ck;      // channel blocks per exact fp32 sum
+#endif
 } p;
 
 void main()
@@ -48,24 +62,50 @@ void main()
 		acc0[i] = vec4(0.0);
 		acc1[i] = vec4(0.0);
 	}
-	for (uint c4 = 0; c4 < p.C4; c4++) {
-		vec4 wa[4], wb[4];
-		for (uint j = 0; j < 4u; j++) {
-			wa[j] = texelFetch(u, w0 + int(4u * c4 + j));
-			wb[j] = texelFetch(u, w1 + int(4u * c4 + j));
+#ifdef EXACT
+	ivec4 s0[TB], s1[TB];
+	for (uint i = 0; i < TB; i++) {
+		s0[i] = ivec4(0);
+		s1[i] = ivec4(0);
+	}
+	uint ck = p.ck;
+#else
+	uint ck = p.C4;
+#endif
+	for (uint c0 = 0; c0 < p.C4; c0 += ck) {
+		uint c1 = min(c0 + ck, p.C4);
+		for (uint c4 = c0; c4 < c1; c4++) {
+			vec4 wa[4], wb[4];
+			for (uint j = 0; j < 4u; j++) {
+				wa[j] = texelFetch(u, w0 + int(4u * c4 + j));
+				wb[j] = texelFetch(u, w1 + int(4u * c4 + j));
+			}
+			for (uint i = 0; i < TB; i++) {
+				vec4 xv = texelFetch(v, vrow + min(int(t0 + i), tmax));
+				acc0[i] += wa[0] * xv.x + wa[1] * xv.y + wa[2] * xv.z + wa[3] * xv.w;
+				acc1[i] += wb[0] * xv.x + wb[1] * xv.y + wb[2] * xv.z + wb[3] * xv.w;
+			}
+			vrow += int(p.NT);
 		}
+#ifdef EXACT
 		for (uint i = 0; i < TB; i++) {
-			vec4 xv = texelFetch(v, vrow + min(int(t0 + i), tmax));
-			acc0[i] += wa[0] * xv.x + wa[1] * xv.y + wa[2] * xv.z + wa[3] * xv.w;
-			acc1[i] += wb[0] * xv.x + wb[1] * xv.y + wb[2] * xv.z + wb[3] * xv.w;
+			s0[i] += ivec4(acc0[i]);
+			s1[i] += ivec4(acc1[i]);
+			acc0[i] = vec4(0.0);
+			acc1[i] = vec4(0.0);
 		}
-		vrow += int(p.NT);
+#endif
 	}
 	uint o0 = p.m_off + (xi * p.nq + 2u * mb) * p.NT, o1 = o0 + p.NT;
 	for (uint i = 0; i < TB; i++) {
 		if (t0 + i >= p.NT)
 			break;
+#ifdef EXACT
+		m[o0 + t0 + i] = s0[i];
+		m[o1 + t0 + i] = s1[i];
+#else
 		m[o0 + t0 + i] = acc0[i];
 		m[o1 + t0 + i] = acc1[i];
+#endif
 	}
 }

@@ -7,13 +7,20 @@
 // One invocation per (4 channels, tile); V goes to the scratch buffer as
 // [16][C4][T] vec4 (4 channels per texel, missing channels zero), the
 // layout conv_wino_gemm.comp reads. X through a uniform texel buffer (R32F
-// or R16F view): one kernel serves fp32 and fp16.
+// or R16F view): one kernel serves fp32 and fp16. With -DI8 X is int8 (R8I
+// view) and d holds x - z_x, zero outside the input as in the int8 sum of
+// engine/cpu/conv2d.c: integers of at most 255 in magnitude, so V's are
+// exact integers of at most 4 * 255 in fp32.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 
+#ifdef I8
+layout(binding = 0) uniform isamplerBuffer x;
+#else
 layout(binding = 0) uniform samplerBuffer x;
+#endif
 layout(std430, binding = 1) writeonly buffer Vb { vec4 v[]; };
 
 layout(push_constant) uniform P {
@@ -21,6 +28,9 @@ layout(push_constant) uniform P {
 	uint PT, PL;
 	uint TW, T;     // tiles per row, tiles per image
 	uint C4, NT;    // channel blocks, tiles of the batch (N * T)
+#ifdef I8
+	int zx;         // X's zero point
+#endif
 } p;
 
 void main()
@@ -44,7 +54,11 @@ void main()
 				int ix = ix0 + k;
 				bool in_ = real && iy >= 0 && iy < int(p.H) &&
 					   ix >= 0 && ix < int(p.W);
+#ifdef I8
+				float xv = float(texelFetch(x, in_ ? base + iy * int(p.W) + ix : 0).r - p.zx);
+#else
 				float xv = texelFetch(x, in_ ? base + iy * int(p.W) + ix : 0).r;
+#endif
 				d[4 * r + k] = in_ ? xv : 0.0;
 			}
 		}

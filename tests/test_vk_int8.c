@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "test_vk_int8_util.h"
+#include "vk/ops.h"
 
 /* Activation NONE, RELU or CLIP (real bounds inside the output's range). */
 static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
@@ -35,14 +36,17 @@ static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
 }
 
 
-static void conv_case(int iter)
+/* kind: 0 dense, 1 depthwise, 2 grouped, 3 pointwise, 4 what the int8
+ * Winograd serves (3x3, stride 1, dilation 1, group 1; the residual's conv
+ * too), with more channels. */
+static void conv_case(int iter, int kind)
 {
 	rfx_builder b;
 	rfx_graph g;
 	char what[200];
 	int ties = iter % 3 == 2;
-	uint32_t C = rnd(1, 9), N = rnd(1, 2), group = 1, M;
-	int kind = iter % 4; /* 0 dense, 1 depthwise, 2 grouped, 3 pointwise */
+	int wino = kind == 4;
+	uint32_t C = wino ? rnd(1, 40) : rnd(1, 9), N = rnd(1, 2), group = 1, M;
 
 	if (kind == 1) {
 		group = C;
@@ -54,8 +58,9 @@ static void conv_case(int iter)
 	} else {
 		M = rnd(1, 11);
 	}
-	uint32_t kh = kind == 3 ? 1 : rnd(1, 5), kw = kind == 3 ? 1 : rnd(1, 5);
-	uint32_t dh = rnd(1, 2), dw = rnd(1, 2);
+	uint32_t kh = kind == 3 ? 1 : wino ? 3 : rnd(1, 5);
+	uint32_t kw = kind == 3 ? 1 : wino ? 3 : rnd(1, 5);
+	uint32_t dh = wino ? 1 : rnd(1, 2), dw = wino ? 1 : rnd(1, 2);
 	uint32_t H = (kh - 1) * dh + rnd(1, 11), W = (kw - 1) * dw + rnd(1, 11);
 	uint32_t xd[4] = {N, C, H, W}, wd[4] = {M, C / group, kh, kw};
 	uint32_t w, bias;
@@ -73,8 +78,8 @@ static void conv_case(int iter)
 					 (uint32_t[]){x, w, bias}, 3, y);
 	ck_assert_ptr_nonnull(l);
 	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = (int32_t)rnd(1, 2);
-	l->i[RFX_CONV_STRIDE_W] = (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_H] = wino ? 1 : (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_W] = wino ? 1 : (int32_t)rnd(1, 2);
 	l->i[RFX_CONV_PAD_T] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2 + 1);
 	l->i[RFX_CONV_PAD_L] = kind == 3 ? 0 : (int32_t)rnd(0, kw / 2);
 	l->i[RFX_CONV_PAD_B] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2);
@@ -90,20 +95,22 @@ static void conv_case(int iter)
 		 dh, dw, group, l->i[RFX_CONV_ACT], res, ties);
 	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
 	if (res) {
-		/* A 1x1 conv over y with a residual input of y's shape. */
+		/* A 1x1 conv over y (3x3, padding 1 for the Winograd) with
+		 * a residual input of y's shape. */
 		const rfx_tensor *yt = rfx_builder_tensor_at(&b, y);
-		uint32_t rd[4], w2d[4] = {M, M, 1, 1}, w2, b2;
+		uint32_t k2 = wino ? 3 : 1;
+		uint32_t rd[4], w2d[4] = {M, M, k2, k2}, w2, b2;
 		float w2mean;
 		memcpy(rd, yt->dims, sizeof(rd));
 		uint32_t r = i8_input(&b, "r", 4, rd, ties);
 		weights(&b, "w2", 4, w2d, ties, &w2, &b2, &w2mean);
-		float y2s = out_scale(ys, w2mean, M, ties);
+		float y2s = out_scale(ys, w2mean, M * k2 * k2, ties);
 		int32_t y2z = (int32_t)rnd(0, 160) - 80;
 		uint32_t y2 = i8_tensor(&b, "y2", y2s, y2z);
 		rfx_layer *l2 = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv_res",
 						  (uint32_t[]){y, w2, b2, r}, 4, y2);
 		l2->precision = RFX_DTYPE_I8;
-		test_conv_attrs(l2, 1, 0, RFX_ACT_NONE);
+		test_conv_attrs(l2, 1, wino ? 1 : 0, RFX_ACT_NONE);
 		random_act(l2, RFX_CONV_ACT, y2s, y2z);
 		ck_assert_int_eq(rfx_builder_infer(&b, l2), RFX_OK);
 		rfx_builder_output(&b, y);
@@ -165,7 +172,7 @@ START_TEST(test_conv2d)
 		for (use_dot = 1; use_dot >= 0; use_dot--) {
 			int dots = 0;
 			for (int i = 0; i < 10; i++) {
-				conv_case(i);
+				conv_case(i, i % 4);
 				dots += dot_seen;
 			}
 			if (use_dot && ctx_has_dot())
@@ -174,6 +181,75 @@ START_TEST(test_conv2d)
 	}
 	force_variant = NULL;
 	unsetenv("RFX_FORCE_VARIANT");
+}
+END_TEST
+
+/* The int8 Winograd (conv_i8_wino_tb) forced on the shapes it serves. */
+START_TEST(test_conv2d_wino)
+{
+	force_variant = "conv_i8_wino_tb";
+	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	for (int i = 0; i < 12; i++)
+		conv_case(i, 4);
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
+}
+END_TEST
+
+/* One 3x3 layer over C channels of a 4x5 input, every input -128 with
+ * zero point 127 (x - z_x = -255), every weight +-127 (extremes: see
+ * test_vk_int8_util.h), no bias. The output's step is one unit of the
+ * sum when `unit`, else the sums' whole range fits the output. */
+static rfx_graph extreme_conv(uint32_t C, int kind, int unit)
+{
+	rfx_builder b;
+	rfx_graph g;
+	uint32_t xd[4] = {1, C, 4, 5}, wd[4] = {3, C, 3, 3}, w, bias;
+	float wmean, xs = 1.0f / 64;
+
+	extremes = kind;
+	rfx_builder_init(&b);
+	uint32_t x = i8_input(&b, "x", 4, xd, 0);
+	set_q(&b, x, xs, 127);
+	weights(&b, "w", 4, wd, 0, &w, &bias, &wmean);
+	float ys = unit ? xs * wmean : xs * wmean * (float)C * 9 * 255 * 127 / 100;
+	uint32_t y = i8_tensor(&b, "y", ys, 0);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
+					 (uint32_t[]){x, w, bias}, 3, y);
+	ck_assert_ptr_nonnull(l);
+	l->precision = RFX_DTYPE_I8;
+	test_conv_attrs(l, 1, 1, RFX_ACT_NONE);
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	rfx_builder_output(&b, y);
+	test_finish(&b, &g, "extreme conv");
+	return g; /* extremes stays set for fill_inputs() */
+}
+
+/* The largest sums the int8 Winograd takes. Sums that climb to ~2^30 and
+ * cancel to 0, read one unit per output step: an fp32 partial sum past
+ * 2^24 (rounded) would show. Sums whose 4x is just under 2^31 (the
+ * transforms' int32 arithmetic wraps on the way). One more channel
+ * block and the layer is refused. */
+START_TEST(test_conv2d_wino_extremes)
+{
+	force_variant = "conv_i8_wino_tb";
+	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	use_dot = 0;
+	/* 4 * 255 * 127 * 9 * C < 2^31 up to C = 1842 */
+	for (int kind = 2; kind >= 1; kind--) {
+		rfx_graph g = extreme_conv(kind == 2 ? 1839 : 1840, kind, kind == 2);
+		ck_assert(rfx_vk_wino_i8_serves(&g, &g.layers[0]));
+		check_graph(&g, kind == 2 ? "int8 Winograd, cancelling sums"
+					  : "int8 Winograd, sums at the int32 bound");
+	}
+	extremes = 0;
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
+
+	rfx_graph g = extreme_conv(1844, 1, 0);
+	extremes = 0;
+	ck_assert(!rfx_vk_wino_i8_serves(&g, &g.layers[0]));
+	rfx_graph_finish(&g);
 }
 END_TEST
 
@@ -604,6 +680,8 @@ int main(void)
 		{"cpu_reference", test_cpu_reference},
 		{"refusals", test_refusals},
 		{"conv2d", test_conv2d},
+		{"conv2d_wino", test_conv2d_wino},
+		{"conv2d_wino_extremes", test_conv2d_wino_extremes},
 		{"fc", test_fc},
 		{"pool", test_pool},
 		{"elementwise", test_elementwise},

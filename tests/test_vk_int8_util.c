@@ -15,6 +15,7 @@ uint32_t seed;
 int use_dot;
 const char *force_variant;
 int dot_seen;
+int extremes;
 
 void setup(void)
 {
@@ -89,11 +90,21 @@ void weights(rfx_builder *b, const char *name, uint32_t rank,
 	*mean_scale = 0.0f;
 	for (uint64_t i = 0; i < n; i++)
 		q[i] = (int8_t)((int32_t)rnd(0, 254) - 127);
+	for (uint64_t i = 0; extremes && i < n; i++) {
+		uint64_t per_m = n / M, m = i / per_m;
+		int sign = m % 2 ? -1 : 1;
+		if (extremes == 1)
+			q[i] = (int8_t)(sign * 127);
+		else /* 2/3 of them 63, the last third -126 */
+			q[i] = (int8_t)(sign * (3 * (i % per_m) < 2 * per_m ? 63 : -126));
+	}
 	for (uint32_t c = 0; c < M; c++) {
 		s[c] = rscale(ties);
 		*mean_scale += s[c] / (float)M;
 		bq[c] = (int32_t)rnd(0, 20000) - 10000;
 		bf[c] = test_randf(&seed, -0.5f, 0.5f);
+		if (extremes)
+			bq[c] = 0, bf[c] = 0.0f;
 	}
 	snprintf(nm, sizeof(nm), "%s_scales", name);
 	uint32_t st = rfx_builder_const(b, nm, RFX_DTYPE_F32, 1, &M, s);
@@ -118,7 +129,7 @@ void fill_inputs(const rfx_graph *g, rfx_cpu_session *cs)
 		void *c = rfx_cpu_session_tensor(cs, g->inputs[i]);
 		for (uint64_t k = 0; k < n; k++) {
 			if (t->dtype == RFX_DTYPE_I8) {
-				((int8_t *)c)[k] = rnd8();
+				((int8_t *)c)[k] = extremes ? -128 : rnd8();
 				continue;
 			}
 			/* floats for QUANTIZE: random, exact halves of a step,

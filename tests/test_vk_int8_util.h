@@ -16,6 +16,13 @@ extern int use_dot;       /* the path under test: 0 forces RFX_NO_INT_DOT */
  * must run (NULL: the default choice, unchecked). */
 extern const char *force_variant;
 extern int dot_seen;      /* dispatches on the dot product in the last graph */
+/* Non-zero: every bias 0 and fill_inputs() makes every I8 input -128;
+ * weights(): 1: every weight of output channel m +-127, the sign
+ * alternating with m (the largest sums); 2: the first 2/3 of each output
+ * channel's weights +-63, the rest -+126 (sums that climb to a third of
+ * the largest in steps of one size, then fall back in steps of twice
+ * that: to 0 over a constant input when the count divides by 3). */
+extern int extremes;
 
 /* The checked fixture: the context and the seed; teardown also clears
  * RFX_NO_INT_DOT and fails on any validation message. */

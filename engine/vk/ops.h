@@ -121,9 +121,11 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  *   and "conv2d_sb", the storage-buffer kernel that serves every shape;
  * float FC: "fc_tb", "fc_sb"; float POOL2D: "pool2d_tb" (the input through
  * a texel buffer, 4 outputs per invocation), "pool2d_sb";
- * int8 CONV2D, group 1: "conv_i8_c4_tb" (the input packed by 4 channels
- * into the scratch buffer, 8x8 int32 register blocks), "conv2d_i8_sb"
- * (storage buffers, the packed dot product where the device has it).
+ * int8 CONV2D, group 1: "conv_i8_wino_tb" (3x3, stride 1: Winograd
+ * F(2x2, 3x3) in exact integers, engine/vk/ops/conv2d_wino.c),
+ * "conv_i8_c4_tb" (the input packed by 4 channels into the scratch
+ * buffer, 8x8 int32 register blocks), "conv2d_i8_sb" (storage buffers,
+ * the packed dot product where the device has it).
  *
  * rfx_vk_layer_variants() writes the names that serve l on a device with
  * `caps` into out[0..cap), in the order a device takes without measuring,
@@ -145,8 +147,8 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
  * packed): conv_gemm4_tb, conv_gemm_tb, conv_direct_tb, conv_c4_tb read
  * conv weights [M][K'] (K' = C*KH*KW), fc_tb fc weights [N][K], as
  * [ceil(M/8)*2][K'][4] (four output channels per texel, zero padded) in
- * the weights' own dtype; conv_wino_tb and conv_wino4_tb their transformed
- * weights (rfx_vk_wino_pack()); conv_i8_c4_tb int8 [ceil(M/8)][ceil(C/4)]
+ * the weights' own dtype; conv_wino_tb, conv_wino4_tb and conv_i8_wino_tb
+ * their transformed weights (rfx_vk_wino_pack()); conv_i8_c4_tb int8 [ceil(M/8)][ceil(C/4)]
  * [KK][8][4]. Bytes into *bytes (0 when the variant reads none); fills
  * dst when non-NULL. */
 uint32_t rfx_vk_layer_packed_binding(const rfx_graph *g, const rfx_layer *l);
@@ -160,6 +162,11 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
  * (four output channels per texel, zero padded), bytes into *bytes,
  * filled when dst is non-NULL; its three dispatches into d[0..3). */
 int rfx_vk_wino_serves(const rfx_graph *g, const rfx_layer *l);
+/* Whether the int8 Winograd ("conv_i8_wino_tb", F(2x2, 3x3) in exact
+ * integers) serves int8 layer l: rfx_vk_wino_serves() and weights small
+ * enough that 4 times any output's sum stays inside int32. Its weights are
+ * rfx_vk_wino_pack(tile 2) of the int8 weights times 4 (integers). */
+int rfx_vk_wino_i8_serves(const rfx_graph *g, const rfx_layer *l);
 void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
                       void *dst, uint64_t *bytes);
 rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,

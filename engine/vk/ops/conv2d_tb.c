@@ -99,6 +99,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 	 * ends first: fewest fetches per multiply-add first. */
 	if (int8_conv(g, l)) {
 		if (caps->int8 && caps->texel_i8) {
+			if (caps->texel && rfx_vk_wino_i8_serves(g, l))
+				v[n++] = "conv_i8_wino_tb";
 			v[n++] = "conv_i8_c4_tb";
 			v[n++] = "conv2d_i8_sb";
 		}
@@ -174,11 +176,12 @@ static void packed_i8_c4(const rfx_tensor *w, void *dst, uint64_t *bytes)
 				    c % 4] = src[(m * C + c) * KK + k];
 }
 
-/* The Winograd tile of a variant: 2 (conv_wino_tb), 4 (conv_wino4_tb),
- * 0 for the others. */
+/* The Winograd tile of a variant: 2 (conv_wino_tb, conv_i8_wino_tb), 4
+ * (conv_wino4_tb), 0 for the others. */
 static int wino_tile(const char *variant)
 {
-	if (strcmp(variant, "conv_wino_tb") == 0)
+	if (strcmp(variant, "conv_wino_tb") == 0 ||
+	    strcmp(variant, "conv_i8_wino_tb") == 0)
 		return 2;
 	return strcmp(variant, "conv_wino4_tb") == 0 ? 4 : 0;
 }

@@ -1,5 +1,5 @@
-/* Winograd convolution of float 3x3 convolutions with stride 1, dilation
- * 1 and group 1, in two sizes: "conv_wino_tb", F(2x2, 3x3)
+/* Winograd convolution of 3x3 convolutions with stride 1, dilation 1 and
+ * group 1. Float layers in two sizes: "conv_wino_tb", F(2x2, 3x3)
  * (shaders/conv_wino_in.comp, conv_wino_gemm.comp, conv_wino_out.comp),
  * where each 2x2 block of outputs takes 16 multiply-adds per input
  * channel instead of 36, and "conv_wino4_tb", F(4x4, 3x3)
@@ -9,8 +9,21 @@
  * tests/test_vk_variants.c). The transforms pass through the session's
  * scratch buffer. The weights are transformed here once, at session
  * creation: U = G g G^T per (output, input) channel pair, computed in
- * double and stored fp32. */
+ * double and stored fp32.
+ *
+ * int8 layers: "conv_i8_wino_tb", F(2x2, 3x3) in exact integers, bit for
+ * bit the sum of engine/cpu/conv2d.c. The weights are transformed by
+ * G' = 2G (U' = 4U, integers of at most 25 * 127), the input's x - z_x by
+ * B (integers of at most 4 * 255, conv_wino_in.comp -DI8); their products
+ * are summed in fp32 over as few channels as keep every partial sum at or
+ * below 2^24, where fp32 holds every integer, and those sums join int32
+ * sums (conv_wino_gemm.comp -DEXACT, wino_i8_chunk()); the output
+ * transform is integer and gives 4 times the sum (conv_wino_out.comp -DI8).
+ * F(4x4, 3x3)'s integer products reach 2^31, past fp32's exact integers:
+ * int8 layers take only F(2x2). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph/half.h"
@@ -29,8 +42,59 @@ int rfx_vk_wino_serves(const rfx_graph *g, const rfx_layer *l)
 	       l->i[RFX_CONV_DIL_H] == 1 && l->i[RFX_CONV_DIL_W] == 1;
 }
 
+/* |x - z_x| <= 255 and |U'| <= 25 * 127 (below): 4 times the sum of an
+ * output must stay inside int32 for the output transform's wrapping
+ * arithmetic to give it exactly, so each output channel's sum of |w| is
+ * bounded: 4 * 255 * sum |w| < 2^31. */
+#define WINO_I8_MAX_ABS_SUM (2147483647.0 / (4.0 * 255.0))
+
+int rfx_vk_wino_i8_serves(const rfx_graph *g, const rfx_layer *l)
+{
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	uint64_t K;
+
+	if (!rfx_vk_wino_serves(g, l) || w->dtype != RFX_DTYPE_I8 || !w->data)
+		return 0;
+	K = (uint64_t)w->dims[1] * 9;
+	for (uint64_t m = 0; m < w->dims[0]; m++) {
+		const int8_t *wm = (const int8_t *)w->data + m * K;
+		double sum = 0;
+		for (uint64_t k = 0; k < K; k++)
+			sum += abs(wm[k]);
+		if (sum >= WINO_I8_MAX_ABS_SUM)
+			return 0;
+	}
+	return 1;
+}
+
+/* Channel blocks (4 channels) per exact fp32 sum of conv_wino_gemm.comp
+ * -DEXACT: |U'_xi| of a 3x3 kernel g is at most sum over taps of
+ * c_ab |g_ab|, c_ab = m_a m_b with m = (2, 1, 2) (the largest |G'| entry
+ * of each column), |V| at most 4 * max |x - z_x|; a block of ck channel
+ * blocks sums at most ck times the largest block's bound. */
+static uint32_t wino_i8_chunk(const rfx_tensor *w, int32_t zx)
+{
+	static const int coef[9] = {4, 2, 4, 2, 1, 2, 4, 2, 4};
+	uint64_t M = w->dims[0], C = w->dims[1], C4 = (C + 3) / 4;
+	const int8_t *src = w->data;
+	double vmax = 4.0 * (zx < 0 ? 127.0 - zx : 128.0 + zx), smax = 1;
+
+	for (uint64_t m = 0; m < M; m++)
+		for (uint64_t c4 = 0; c4 < C4; c4++) {
+			double s = 0;
+			for (uint64_t c = 4 * c4; c < C && c < 4 * c4 + 4; c++)
+				for (int k = 0; k < 9; k++)
+					s += coef[k] * abs(src[(m * C + c) * 9 + (uint64_t)k]);
+			smax = s > smax ? s : smax;
+		}
+	double ck = floor(16777216.0 / (vmax * smax));
+	return ck >= (double)C4 ? (uint32_t)C4 : ck < 1 ? 1u : (uint32_t)ck;
+}
+
 static double weight(const rfx_tensor *w, uint64_t i)
 {
+	if (w->dtype == RFX_DTYPE_I8)
+		return ((const int8_t *)w->data)[i];
 	if (w->dtype == RFX_DTYPE_F16)
 		return rfx_f16_to_f32(((const uint16_t *)w->data)[i]);
 	return ((const float *)w->data)[i];
@@ -71,6 +135,8 @@ void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
 	uint64_t nq = (M + OB - 1) / OB * (OB / 4), CP = (C + 3) / 4 * 4;
 	int n = tile + 2;
 	uint64_t nxi = (uint64_t)n * n;
+	/* int8: 4U = (2G) g (2G)^T, integers (G's entries are halves) */
+	double scale = w->dtype == RFX_DTYPE_I8 ? 4.0 : 1.0;
 	float *out = dst;
 
 	/* [nxi][nq][CP][4]: element (xi, m, c) at ((xi * nq + m / 4) * CP + c) * 4 + m % 4. */
@@ -85,11 +151,43 @@ void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
 				k[i] = weight(w, (m * C + c) * 9 + (uint64_t)i);
 			transform(k, n, u);
 			for (uint64_t xi = 0; xi < nxi; xi++)
-				out[((xi * nq + m / 4) * CP + c) * 4 + m % 4] = (float)u[xi];
+				out[((xi * nq + m / 4) * CP + c) * 4 + m % 4] =
+					(float)(scale * u[xi]);
 		}
 }
 
-/* Three dispatches into d[0..3): tile 2 for F(2x2, 3x3), 4 for F(4x4, 3x3). */
+/* Step 3's bindings: M -> Y with the bias, residual and activation, or for
+ * an int8 layer with the int8 end of conv_i8_store.glsl (bias_q in the
+ * layer's parameter block). Without a residual another input stands in at
+ * binding 2: never read. */
+static void wino_out_bind(const rfx_graph *g, const rfx_layer *l, int i8,
+                          int f4, rfx_vk_dispatch *d)
+{
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	int has_res = l->n_inputs > 3;
+	uint32_t t[4] = {RFX_VK_SCRATCH(g),
+			 i8 ? rfx_vk_layer_params_binding(g, l) : l->inputs[2],
+			 has_res ? l->inputs[3] : l->inputs[i8 ? 0 : 2],
+			 l->outputs[0]};
+
+	rfx_vk_bind(d, g, t, 4);
+	d->view[3] = RFX_VK_VIEW_STORAGE;
+	if (i8) {
+		d->view[0] = RFX_VK_VIEW_RGBA32I;
+		d->view[1] = RFX_VK_VIEW_RGBA32I;
+		d->view[2] = RFX_VK_VIEW_R8I;
+		snprintf(d->shader, sizeof(d->shader), "conv_wino_out_i8");
+		return;
+	}
+	d->view[0] = RFX_VK_VIEW_RGBA32F;
+	d->view[1] = RFX_VK_VIEW_R32F;
+	d->view[2] = rfx_vk_view_r(g->tensors[t[2]].dtype);
+	snprintf(d->shader, sizeof(d->shader), "conv_wino%s_out_%c",
+		 f4 ? "4" : "", y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+}
+
+/* Three dispatches into d[0..3): tile 2 for F(2x2, 3x3), 4 for F(4x4,
+ * 3x3); an int8 layer (tile 2) gets the exact integer steps. */
 rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
                             rfx_vk_dispatch *d, char *err, size_t errlen)
 {
@@ -103,6 +201,8 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 	uint64_t v_bytes = nxi * C4 * NT * 16, m_bytes = nxi * nq * NT * 16;
 	uint32_t scratch = RFX_VK_SCRATCH(g);
 	int has_res = l->n_inputs > 3, f4 = tile == 4;
+	int i8 = rfx_quant_layer_is_int8(l);
+	rfx_quant_layer q;
 	rfx_status st;
 
 	if ((v_bytes + m_bytes) / 4 > UINT32_MAX) {
@@ -110,6 +210,13 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 			 (unsigned long long)((v_bytes + m_bytes) / 4));
 		return RFX_E_UNSUPPORTED;
 	}
+	if (i8 && (f4 || !rfx_vk_wino_i8_serves(g, l))) {
+		snprintf(err, errlen, "int8 Winograd: F(2x2, 3x3) only, and sums "
+			 "of |w| per output channel below %.0f", WINO_I8_MAX_ABS_SUM);
+		return RFX_E_UNSUPPORTED;
+	}
+	if (i8 && (st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
+		return st;
 	memset(d, 0, 3 * sizeof(*d));
 	for (int i = 0; i < 3; i++)
 		d[i].scratch_bytes = v_bytes + m_bytes;
@@ -120,14 +227,17 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 	d[0].n_bindings = 2;
 	d[0].out_binding = 1;
 	d[0].write_bytes = v_bytes;
-	d[0].view[0] = rfx_vk_view_r(x->dtype);
+	d[0].view[0] = i8 ? RFX_VK_VIEW_R8I : rfx_vk_view_r(x->dtype);
 	d[0].view[1] = RFX_VK_VIEW_STORAGE;
-	snprintf(d[0].shader, sizeof(d[0].shader), f4 ? "conv_wino4_in" : "conv_wino_in");
+	snprintf(d[0].shader, sizeof(d[0].shader), "%s",
+		 f4 ? "conv_wino4_in" : i8 ? "conv_wino_in_i8" : "conv_wino_in");
 	rfx_vk_push(&d[0], (uint32_t[]){C, x->dims[2], x->dims[3],
 					(uint32_t)l->i[RFX_CONV_PAD_T],
 					(uint32_t)l->i[RFX_CONV_PAD_L],
 					(uint32_t)TW, (uint32_t)T, (uint32_t)C4,
 					(uint32_t)NT}, 9);
+	if (i8)
+		rfx_vk_push_u(&d[0], (uint32_t)q.in_zp[0]);
 	/* F(4x4): one invocation per channel; F(2x2): per 4 channels. */
 	st = rfx_vk_groups_1d(&d[0], (f4 ? 4 : 1) * C4 * NT, err, errlen);
 
@@ -142,32 +252,36 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 	d[1].view[0] = RFX_VK_VIEW_RGBA32F;
 	d[1].view[1] = RFX_VK_VIEW_RGBA32F;
 	d[1].view[2] = RFX_VK_VIEW_STORAGE;
-	snprintf(d[1].shader, sizeof(d[1].shader), "conv_wino_gemm");
+	snprintf(d[1].shader, sizeof(d[1].shader), "%s",
+		 i8 ? "conv_wino_gemm_i8" : "conv_wino_gemm");
 	rfx_vk_push(&d[1], (uint32_t[]){(uint32_t)C4, (uint32_t)NT, (uint32_t)nq,
 					(uint32_t)nmb, (uint32_t)ntb,
 					(uint32_t)(v_bytes / 16), (uint32_t)nxi}, 7);
+	if (i8)
+		rfx_vk_push_u(&d[1], wino_i8_chunk(&g->tensors[l->inputs[1]],
+						   q.in_zp[0]));
 	if (st == RFX_OK)
 		st = rfx_vk_groups_1d(&d[1], nxi * nmb * ntb, err, errlen);
 
-	/* 3: M -> Y with bias, residual, activation. Without a residual the
-	 * bias stands in at binding 2: never read. */
-	uint32_t t[4] = {scratch, l->inputs[2],
-			 has_res ? l->inputs[3] : l->inputs[2], l->outputs[0]};
-	rfx_vk_bind(&d[2], g, t, 4);
-	d[2].view[0] = RFX_VK_VIEW_RGBA32F;
-	d[2].view[1] = RFX_VK_VIEW_R32F;
-	d[2].view[2] = rfx_vk_view_r(g->tensors[t[2]].dtype);
-	d[2].view[3] = RFX_VK_VIEW_STORAGE;
-	snprintf(d[2].shader, sizeof(d[2].shader), "conv_wino%s_out_%c",
-		 f4 ? "4" : "", y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+	/* 3: M -> Y. */
+	wino_out_bind(g, l, i8, f4, &d[2]);
 	rfx_vk_push(&d[2], (uint32_t[]){M, OH, OW, (uint32_t)TW, (uint32_t)T,
 					(uint32_t)NT, (uint32_t)nq,
 					(uint32_t)((M + 3) / 4),
-					(uint32_t)(v_bytes / 16),
-					(uint32_t)l->i[RFX_CONV_ACT]}, 10);
-	rfx_vk_push_f(&d[2], l->f[0]);
-	rfx_vk_push_f(&d[2], l->f[1]);
-	rfx_vk_push_u(&d[2], (uint32_t)has_res);
+					(uint32_t)(v_bytes / 16)}, 9);
+	if (i8) {
+		rfx_vk_push(&d[2], (uint32_t[]){(uint32_t)q.out_zp, (uint32_t)q.lo,
+						(uint32_t)q.hi, (uint32_t)has_res,
+						(uint32_t)q.in_zp[3]}, 5);
+		rfx_vk_push_rq(&d[2], q.in_rq[3]);
+		rfx_vk_push_rq(&d[2], q.sum_rq);
+		rfx_quant_layer_finish(&q);
+	} else {
+		rfx_vk_push_u(&d[2], (uint32_t)l->i[RFX_CONV_ACT]);
+		rfx_vk_push_f(&d[2], l->f[0]);
+		rfx_vk_push_f(&d[2], l->f[1]);
+		rfx_vk_push_u(&d[2], (uint32_t)has_res);
+	}
 	if (st == RFX_OK)
 		st = rfx_vk_groups_1d(&d[2], (M + 3) / 4 * NT, err, errlen);
 	return st;
