@@ -6,8 +6,8 @@
 // [ceil(M/8)][ceil(C/4)][KH*KW][8][4] int8 (engine/vk/ops/conv2d_tb.c;
 // missing channels zero). One invocation computes 8 output channels x PB
 // pixels in int32: per kernel tap and 4 channels, 8 weight + 8 pixel
-// fetches for 256 multiply-adds, done as fp32 FMAs over one kernel row
-// (exact: see below) and added to the int32 sums per row. The layer's parameter block
+// fetches for 256 multiply-adds, done as fp32 FMAs over up to 128 taps
+// (exact: see below) and added to the int32 sums between. The layer's parameter block
 // (engine/vk/ops/int8_params.c) is read as one RGBA32I texel per channel:
 // bias_q, -, multiplier, shift. The integers are those of
 // engine/cpu/conv2d.c (rfx_cpu_conv2d_i8): acc = bias_q + sum over the taps
@@ -65,16 +65,27 @@ void main()
 	}
 	int xbase = int(n * C4n * p.H * p.W);
 	int wt = int(mb * C4n * KK * 8u);
+	// The multiply-adds run in fp32 FMAs: products of at most 255 * 128,
+	// 4 per tap, so over at most 128 taps (kernel rows, then channel
+	// blocks) every partial sum is an integer below 2^24 and exact; the
+	// sums join the int32 ones before a row would pass that (a 1x1
+	// layer's every 128 channel blocks, a 3x3's every 42 rows).
+	vec4 f0[PB], f1[PB];
+	for (uint i = 0; i < PB; i++) {
+		f0[i] = vec4(0.0);
+		f1[i] = vec4(0.0);
+	}
+	uint taps = 0u; // in f0, f1
 	for (uint c4 = 0; c4 < C4n; c4++) {
 		for (uint ky = 0; ky < p.KH; ky++) {
-			// One kernel row in fp32 FMAs: products of at most
-			// 255 * 128 and at most 4 * KW (<= 512) of them per sum
-			// stay below 2^24, so every partial sum is an exact
-			// integer; it joins the int32 sum once per row.
-			vec4 f0[PB], f1[PB];
-			for (uint i = 0; i < PB; i++) {
-				f0[i] = vec4(0.0);
-				f1[i] = vec4(0.0);
+			if (taps + p.KW > 128u) {
+				for (uint i = 0; i < PB; i++) {
+					acc0[i] += ivec4(f0[i]);
+					acc1[i] += ivec4(f1[i]);
+					f0[i] = vec4(0.0);
+					f1[i] = vec4(0.0);
+				}
+				taps = 0u;
 			}
 			for (uint kx = 0; kx < p.KW; kx++) {
 				vec4 wv[8];
@@ -91,12 +102,13 @@ void main()
 					f1[i] += vec4(dot(wv[4], xv), dot(wv[5], xv), dot(wv[6], xv), dot(wv[7], xv));
 				}
 			}
-			for (uint i = 0; i < PB; i++) {
-				acc0[i] += ivec4(f0[i]);
-				acc1[i] += ivec4(f1[i]);
-			}
+			taps += p.KW;
 		}
 		xbase += int(p.H * p.W);
+	}
+	for (uint i = 0; i < PB; i++) {
+		acc0[i] += ivec4(f0[i]);
+		acc1[i] += ivec4(f1[i]);
 	}
 	for (uint i = 0; i < PB; i++) {
 		if (p0 + i >= HW)

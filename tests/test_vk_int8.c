@@ -225,22 +225,31 @@ static rfx_graph extreme_conv(uint32_t C, int kind, int unit)
 	return g; /* extremes stays set for fill_inputs() */
 }
 
-/* The largest sums the int8 Winograd takes. Sums that climb to ~2^30 and
- * cancel to 0, read one unit per output step: an fp32 partial sum past
- * 2^24 (rounded) would show. Sums whose 4x is just under 2^31 (the
- * transforms' int32 arithmetic wraps on the way). One more channel
- * block and the layer is refused. */
-START_TEST(test_conv2d_wino_extremes)
+/* The largest sums the texel kernels take, on both: conv_i8_wino_tb sums
+ * fp32 products over channel blocks, conv_i8_c4_tb over up to 128 taps
+ * (rows of the kernel, then channel blocks), both join int32 sums
+ * between. Sums that climb to ~2^30 and cancel to 0, read one unit per
+ * output step: an fp32 partial sum past 2^24 (rounded) would show. Sums
+ * whose 4x is just under 2^31 (the Winograd transforms' int32 arithmetic
+ * wraps on the way). One more channel block and the Winograd refuses the
+ * layer. */
+START_TEST(test_conv2d_extremes)
 {
-	force_variant = "conv_i8_wino_tb";
-	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	static const char *const kernels[] = {"conv_i8_wino_tb", "conv_i8_c4_tb"};
+
 	use_dot = 0;
-	/* 4 * 255 * 127 * 9 * C < 2^31 up to C = 1842 */
-	for (int kind = 2; kind >= 1; kind--) {
-		rfx_graph g = extreme_conv(kind == 2 ? 1839 : 1840, kind, kind == 2);
-		ck_assert(rfx_vk_wino_i8_serves(&g, &g.layers[0]));
-		check_graph(&g, kind == 2 ? "int8 Winograd, cancelling sums"
-					  : "int8 Winograd, sums at the int32 bound");
+	for (int k = 0; k < 2; k++) {
+		force_variant = kernels[k];
+		setenv("RFX_FORCE_VARIANT", force_variant, 1);
+		/* 4 * 255 * 127 * 9 * C < 2^31 up to C = 1842 */
+		for (int kind = 2; kind >= 1; kind--) {
+			rfx_graph g = extreme_conv(kind == 2 ? 1839 : 1840, kind, kind == 2);
+			char what[80];
+			ck_assert(rfx_vk_wino_i8_serves(&g, &g.layers[0]));
+			snprintf(what, sizeof(what), "%s, %s", force_variant,
+				 kind == 2 ? "cancelling sums" : "sums at the int32 bound");
+			check_graph(&g, what);
+		}
 	}
 	extremes = 0;
 	force_variant = NULL;
@@ -681,7 +690,7 @@ int main(void)
 		{"refusals", test_refusals},
 		{"conv2d", test_conv2d},
 		{"conv2d_wino", test_conv2d_wino},
-		{"conv2d_wino_extremes", test_conv2d_wino_extremes},
+		{"conv2d_extremes", test_conv2d_extremes},
 		{"fc", test_fc},
 		{"pool", test_pool},
 		{"elementwise", test_elementwise},
