@@ -184,6 +184,19 @@ START_TEST(test_conv2d)
 }
 END_TEST
 
+/* The int8 depthwise texel kernel forced on depthwise cases (any kernel,
+ * stride, dilation, padding, channel multiplier 1 or 2, residual). */
+START_TEST(test_conv2d_dw)
+{
+	force_variant = "conv_i8_dw_tb";
+	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	for (int i = 0; i < 12; i++)
+		conv_case(i, 1);
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
+}
+END_TEST
+
 /* The int8 Winograd (conv_i8_wino_tb) forced on the shapes it serves. */
 START_TEST(test_conv2d_wino)
 {
@@ -689,6 +702,7 @@ int main(void)
 		{"cpu_reference", test_cpu_reference},
 		{"refusals", test_refusals},
 		{"conv2d", test_conv2d},
+		{"conv2d_dw", test_conv2d_dw},
 		{"conv2d_wino", test_conv2d_wino},
 		{"conv2d_extremes", test_conv2d_extremes},
 		{"fc", test_fc},

@@ -11,9 +11,9 @@
 extern rfx_context *ctx;  /* the test's Vulkan context (setup) */
 extern uint32_t seed;     /* every random choice; reset by setup */
 extern int use_dot;       /* the path under test: 0 forces RFX_NO_INT_DOT */
-/* Group-1 convolutions have two kernels (conv_i8_c4_tb, conv2d_i8_sb): the
- * one forced through RFX_FORCE_VARIANT, which the conv layers named "conv"
- * must run (NULL: the default choice, unchecked). */
+/* The convolution kernel forced through RFX_FORCE_VARIANT, which every
+ * group-1 conv layer must run, or with a depthwise kernel ("_dw_" in its
+ * name) every grouped one (NULL: the default choice, unchecked). */
 extern const char *force_variant;
 extern int dot_seen;      /* dispatches on the dot product in the last graph */
 /* Non-zero: every bias 0 and fill_inputs() makes every I8 input -128;

@@ -51,6 +51,20 @@ static int int8_conv(const rfx_graph *g, const rfx_layer *l)
 	       g->tensors[l->inputs[1]].dims[3] <= 128; /* exact fp32 rows */
 }
 
+/* An int8 depthwise convolution (conv_i8_dw_tb serves it). */
+static int int8_dw(const rfx_graph *g, const rfx_layer *l)
+{
+	uint32_t C = g->tensors[l->inputs[0]].dims[1];
+	uint32_t M = g->tensors[l->outputs[0]].dims[1];
+
+	return l->op == RFX_OP_CONV2D && rfx_quant_layer_is_int8(l) &&
+	       l->n_inputs >= 3 && l->i[RFX_CONV_GROUP] > 1 &&
+	       (uint32_t)l->i[RFX_CONV_GROUP] == C && M % C == 0 &&
+	       g->tensors[l->inputs[0]].dtype == RFX_DTYPE_I8 &&
+	       g->tensors[l->inputs[1]].dtype == RFX_DTYPE_I8 &&
+	       g->tensors[l->outputs[0]].dtype == RFX_DTYPE_I8;
+}
+
 /* 1x1, no padding, any stride. */
 static int is_1x1(const rfx_graph *g, const rfx_layer *l)
 {
@@ -97,7 +111,12 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 
 	/* The order is the device's default where tuning is off or its budget
 	 * ends first: fewest fetches per multiply-add first. */
-	if (int8_conv(g, l)) {
+	if (int8_dw(g, l)) {
+		if (caps->int8 && caps->texel_i8) {
+			v[n++] = "conv_i8_dw_tb";
+			v[n++] = "conv2d_i8_sb";
+		}
+	} else if (int8_conv(g, l)) {
 		if (caps->int8 && caps->texel_i8) {
 			if (caps->texel && rfx_vk_wino_i8_serves(g, l))
 				v[n++] = "conv_i8_wino_tb";
@@ -432,6 +451,47 @@ static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
 	return st;
 }
 
+/* int8 depthwise → shaders/conv_i8_dw_tb.comp (weights as they are). */
+static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
+                                rfx_vk_dispatch *d, char *err, size_t errlen)
+{
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	int has_res = l->n_inputs > 3;
+	uint32_t t[5] = {l->inputs[0], l->inputs[1],
+			 rfx_vk_layer_params_binding(g, l),
+			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
+	uint64_t nrb = (y->dims[3] + PB - 1) / PB;
+	rfx_quant_layer q;
+	rfx_status st;
+
+	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
+		return st;
+	rfx_vk_bind(d, g, t, 5);
+	snprintf(d->shader, sizeof(d->shader), "conv_i8_dw_tb");
+	d->view[0] = RFX_VK_VIEW_R8I;
+	d->view[1] = RFX_VK_VIEW_R8I;
+	d->view[2] = RFX_VK_VIEW_RGBA32I;
+	d->view[3] = RFX_VK_VIEW_R8I;
+	d->view[4] = RFX_VK_VIEW_STORAGE;
+	rfx_vk_push_conv_geometry(d, g, l);
+	uint32_t pc[] = {
+		(uint32_t)nrb, (uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
+		(uint32_t)q.lo, (uint32_t)q.hi, (uint32_t)has_res,
+		(uint32_t)q.in_zp[3],
+	};
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	rfx_vk_push_rq(d, q.in_rq[3]);
+	rfx_vk_push_rq(d, q.sum_rq);
+	rfx_quant_layer_finish(&q);
+	st = rfx_vk_groups_1d(d, (uint64_t)y->dims[2] * nrb * y->dims[1], err, errlen);
+	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "batch %u", y->dims[0]);
+		st = RFX_E_UNSUPPORTED;
+	}
+	d->groups[2] = y->dims[0];
+	return st;
+}
+
 static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
                         rfx_vk_dispatch *d, char *err, size_t errlen)
 {
@@ -488,6 +548,8 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 		if (strcmp(variant, "conv_i8_c4_tb") == 0) {
 			k = 2;
 			st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
+		} else if (strcmp(variant, "conv_i8_dw_tb") == 0) {
+			st = conv_i8_dw_tb(g, l, d, e, sizeof(e));
 		} else if (tile) {
 			k = 3;
 			st = rfx_vk_conv_wino(g, l, tile, d, e, sizeof(e));

@@ -1,0 +1,71 @@
+#version 450
+// int8 depthwise convolution (group == C, M = C * multiplier, any KxK,
+// stride, padding, dilation) reading every input through uniform texel
+// buffers (R8I views of X, the weights [M][KH][KW] and the residual; the
+// parameter block as one RGBA32I texel per channel, as conv_i8_c4_tb.comp
+// reads it). One invocation: one output channel x PB consecutive pixels of
+// an output row, each weight fetched once for the PB pixels. A depthwise
+// sum has only KH*KW terms: plain int32 arithmetic, the integers of
+// engine/cpu/conv2d.c (acc = bias_q + sum over the taps inside the input
+// of (x - z_x) * w, wrapping), then the int8 end of conv_i8_store.glsl.
+#extension GL_GOOGLE_include_directive : require
+#include "types.glsl"
+#include "int8.glsl"
+
+#define PB 8
+
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
+
+layout(binding = 0) uniform isamplerBuffer x;   // R8I
+layout(binding = 1) uniform isamplerBuffer w;   // R8I, [M][KH][KW]
+layout(binding = 2) uniform isamplerBuffer prm; // RGBA32I, one per channel
+layout(binding = 3) uniform isamplerBuffer res; // R8I
+layout(std430, binding = 4) writeonly buffer Yb { int8_t y[]; };
+
+layout(push_constant) uniform P {
+	uint C, H, W;
+	uint M, OH, OW;
+	uint KH, KW;
+	uint SH, SW, PT, PL, DH, DW;
+	uint nrb;         // blocks of PB pixels per output row
+	int zx, zy, lo, hi;
+	uint has_res;
+	int zr, rm, rn;   // residual -> sum scale
+	int sm, sn;       // sum scale -> output
+} p;
+
+#include "conv_i8_store.glsl"
+
+void main()
+{
+	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
+	uint rows = p.OH * p.nrb;
+	if (id >= rows * p.M)
+		return;
+	uint m = id / rows, r = id % rows;
+	uint oy = r / p.nrb, ox0 = (r % p.nrb) * PB;
+	uint c = m / (p.M / p.C);
+	int acc[PB];
+	int b = texelFetch(prm, int(m)).x;
+	for (uint i = 0; i < PB; i++)
+		acc[i] = b;
+	int xbase = int((n * p.C + c) * p.H * p.W);
+	int wrow = int(m * p.KH * p.KW);
+	for (uint ky = 0; ky < p.KH; ky++) {
+		int iy = int(oy * p.SH + ky * p.DH) - int(p.PT);
+		if (iy < 0 || iy >= int(p.H))
+			continue;
+		for (uint kx = 0; kx < p.KW; kx++) {
+			int wv = texelFetch(w, wrow + int(ky * p.KW + kx)).r;
+			for (uint i = 0; i < PB; i++) {
+				int ix = int((ox0 + i) * p.SW + kx * p.DW) - int(p.PL);
+				bool in_ = ix >= 0 && ix < int(p.W);
+				int xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0).r - p.zx;
+				acc[i] += in_ ? xv * wv : 0;
+			}
+		}
+	}
+	for (uint i = 0; i < PB; i++)
+		if (ox0 + i < p.OW)
+			store(n, m, oy * p.OW + ox0 + i, acc[i]);
+}
