@@ -8,6 +8,7 @@
 #define ACT_HARD_SIGMOID 5u
 #define ACT_HARD_SWISH 6u
 #define ACT_TANH 7u
+#define ACT_SWISH 8u
 
 float apply_act(float v, uint act, float a0, float a1)
 {
@@ -19,6 +20,7 @@ float apply_act(float v, uint act, float a0, float a1)
 	case ACT_HARD_SIGMOID: return clamp(a0 * v + a1, 0.0, 1.0);
 	case ACT_HARD_SWISH: return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
 	case ACT_TANH: return tanh(clamp(v, -20.0, 20.0)); // exp overflow
+	case ACT_SWISH: return v * (1.0 / (1.0 + exp(-v)));
 	default: return v;
 	}
 }

@@ -142,6 +142,7 @@ static float expect_act(rfx_act act, float x, float a0, float a1)
 		return x * (v < 0 ? 0 : v > 1 ? 1 : v);
 	}
 	case RFX_ACT_TANH: return tanhf(x);
+	case RFX_ACT_SWISH: return x / (1.0f + expf(-x));
 	default: return x;
 	}
 }

@@ -340,6 +340,71 @@ START_TEST(test_bn_and_residual)
 }
 END_TEST
 
+static double silu(double v)
+{
+	return v / (1.0 + exp(-v));
+}
+
+/* x * Sigmoid(x), as PyTorch exports SiLU, becomes one swish activation:
+ * fused into the conv that makes x (either operand order), or standalone
+ * on a graph input; not where the sigmoid's output is read elsewhere (here
+ * a graph output). Outputs: y = a*Sigmoid(a) (a = conv swish), the kept
+ * sigmoid s2, z = x*Sigmoid(x). */
+START_TEST(test_swish)
+{
+	int64_t xd[4] = {1, 2, 3, 3}, wd[4] = {2, 2, 1, 1}, cd[1] = {2};
+	float x[18], w[4] = {0.5f, -1, 2, 0.25f}, bias[2] = {0.1f, -0.2f};
+	float conv[18], want_y[18], want_s[18], want_z[18];
+	rfx_graph g;
+	rfx_convert_stats s;
+	uint64_t n;
+	ob b;
+
+	fill(x, 18, 12);
+	ob_init(&b, 13);
+	ob_input(&b, "x", 1, 4, xd);
+	ob_init_f(&b, "w", 4, wd, w);
+	ob_init_f(&b, "b", 1, cd, bias);
+	ob_node(&b, "Conv", "x,w,b", "c1");
+	ob_node(&b, "Sigmoid", "c1", "s1");
+	ob_node(&b, "Mul", "s1,c1", "a");
+	ob_node(&b, "Sigmoid", "a", "s2");
+	ob_node(&b, "Mul", "a,s2", "y");
+	ob_node(&b, "Sigmoid", "x", "s3");
+	ob_node(&b, "Mul", "x,s3", "z");
+	ob_output(&b, "y");
+	ob_output(&b, "s2");
+	ob_output(&b, "z");
+
+	conv1x1(x, w, bias, 2, 2, 9, conv);
+	for (int k = 0; k < 18; k++) {
+		double a = silu(conv[k]);
+		want_s[k] = (float)(1.0 / (1.0 + exp(-a)));
+		want_y[k] = (float)(a * want_s[k]);
+		want_z[k] = (float)silu(x[k]);
+	}
+	const float *in[1] = {x};
+	float *y = convert_run(&b, NULL, in, &g, &s, &n);
+	ck_assert_uint_eq(s.swish_fused, 2);
+	ck_assert_uint_eq(g.n_layers, 4);
+	ck_assert_int_eq(g.layers[0].op, RFX_OP_CONV2D);
+	ck_assert_int_eq(g.layers[0].i[RFX_CONV_ACT], RFX_ACT_SWISH);
+	ck_assert_uint_eq(tc_count_op(&g, RFX_OP_BINARY), 1);
+	ck_assert_uint_eq(tc_count_op(&g, RFX_OP_UNARY), 2);
+	/* one f32 exp and a few roundings per value, twice: 1e-6 */
+	tc_close(y, want_y, 18, 1e-6, 1e-6, "x*sigmoid(x) after a swish conv");
+	free(y);
+	y = tc_run(&g, in, 1, &n);
+	tc_close(y, want_s, 18, 1e-6, 1e-6, "the sigmoid that is an output");
+	free(y);
+	y = tc_run(&g, in, 2, &n);
+	tc_close(y, want_z, 18, 1e-6, 1e-6, "swish of a graph input");
+	free(y);
+	rfx_graph_finish(&g);
+	ob_finish(&b);
+}
+END_TEST
+
 /* Identity from a graph input to a graph output stays as a copy;
  * Dropout (inference) disappears; float16 and float64 initializers are
  * converted to float32. */
@@ -442,6 +507,7 @@ TCase *tc_ops_case(void)
 	tcase_add_loop_test(tc, test_shape_chain, 0, 2);
 	tcase_add_loop_test(tc, test_pad_forms, 0, 2);
 	tcase_add_test(tc, test_bn_and_residual);
+	tcase_add_test(tc, test_swish);
 	tcase_add_test(tc, test_identity_dropout_dtypes);
 	tcase_add_test(tc, test_free_dims_and_freeze);
 	return tc;

@@ -43,6 +43,7 @@ static double ref_act(double v, rfx_act act, double a0, double a1)
 	case RFX_ACT_HARD_SIGMOID: return fmax(0.0, fmin(1.0, a0 * v + a1));
 	case RFX_ACT_HARD_SWISH: return v * fmax(0.0, fmin(1.0, (v + 3.0) / 6.0));
 	case RFX_ACT_TANH: return tanh(v);
+	case RFX_ACT_SWISH: return v / (1.0 + exp(-v));
 	default: return v;
 	}
 }

@@ -141,6 +141,55 @@ START_TEST(roundtrip_minimal_metadata)
 }
 END_TEST
 
+static uint32_t version_of(const void *bytes)
+{
+	const unsigned char *p = (const unsigned char *)bytes + RFX_HDR_VERSION;
+
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A file is written with the lowest version that holds it: version 1
+ * unless a layer uses swish (version 2), and the reader refuses a version
+ * that does not match what the layers need, either way. The version is in
+ * the header, outside the CRC, so patching it tests only this check. */
+START_TEST(version_is_the_lowest_that_holds_the_graph)
+{
+	tg *b = classifier();
+	void *b1, *b2;
+	size_t s1, s2;
+	char err[256];
+	rfx_graph g;
+
+	ck_assert_msg(rfx_format_write(&b->g, &b1, &s1, err, sizeof(err)) == RFX_OK, "%s", err);
+	ck_assert_uint_eq(version_of(b1), 1);
+	wr32((unsigned char *)b1 + RFX_HDR_VERSION, 2);
+	ck_assert_int_eq(rfx_format_read(b1, s1, &g, err, sizeof(err)), RFX_E_FORMAT);
+	ck_assert_msg(strstr(err, "format version 2, but nothing in the file needs more than 1"),
+		      "%s", err);
+	free(b1);
+
+	ck_assert_int_eq(b->l[0].op, RFX_OP_CONV2D);
+	b->l[0].i[RFX_CONV_ACT] = RFX_ACT_SWISH;
+	ck_assert_msg(rfx_format_write(&b->g, &b1, &s1, err, sizeof(err)) == RFX_OK, "%s", err);
+	ck_assert_uint_eq(version_of(b1), 2);
+	ck_assert_int_eq(rfx_format_read(b1, s1, &g, err, sizeof(err)), RFX_OK);
+	ck_assert_int_eq(g.layers[0].i[RFX_CONV_ACT], RFX_ACT_SWISH);
+	ck_assert_int_eq(rfx_format_write(&g, &b2, &s2, err, sizeof(err)), RFX_OK);
+	ck_assert_uint_eq(s1, s2);
+	ck_assert_mem_eq(b1, b2, s1);
+	rfx_graph_finish(&g);
+	free(b2);
+	wr32((unsigned char *)b1 + RFX_HDR_VERSION, 1);
+	ck_assert_int_eq(rfx_format_read(b1, s1, &g, err, sizeof(err)), RFX_E_FORMAT);
+	ck_assert_msg(strstr(err, "activation swish needs format version 2, the file says 1"),
+		      "%s", err);
+	wr32((unsigned char *)b1 + RFX_HDR_VERSION, RFX_FORMAT_VERSION + 1);
+	ck_assert_int_eq(rfx_format_read(b1, s1, &g, err, sizeof(err)), RFX_E_UNSUPPORTED);
+	free(b1);
+	free(b);
+}
+END_TEST
+
 START_TEST(writer_refuses_bad_graphs)
 {
 	tg *b = classifier();
@@ -399,6 +448,7 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, crc32_matches_zlib);
 	tcase_add_test(tc, roundtrip_fields_and_bytes);
 	tcase_add_test(tc, roundtrip_minimal_metadata);
+	tcase_add_test(tc, version_is_the_lowest_that_holds_the_graph);
 	tcase_add_test(tc, writer_refuses_bad_graphs);
 	tcase_add_test(tc, write_file_atomic);
 	suite_add_tcase(s, tc);

@@ -163,7 +163,7 @@ START_TEST(conv2d_refusals)
 	refuse(l, "pad_l -1 out of range");
 	l->i[RFX_CONV_PAD_L] = 0;
 	l->i[RFX_CONV_ACT] = RFX_ACT_COUNT_;
-	refuse(l, "activation 8 out of range");
+	refuse(l, "activation 9 out of range");
 	l->i[RFX_CONV_ACT] = RFX_ACT_CLIP;
 	l->f[0] = 6;
 	l->f[1] = 0;

@@ -32,6 +32,9 @@ float rfx_cpu_act(float v, rfx_act act, float a0, float a1)
 	case RFX_ACT_HARD_SIGMOID: return clamp_(a0 * v + a1, 0.0f, 1.0f);
 	case RFX_ACT_HARD_SWISH: return v * clamp_(v / 6.0f + 0.5f, 0.0f, 1.0f);
 	case RFX_ACT_TANH: return tanhf(v);
+	/* The product of the sigmoid and x, as Mul(x, Sigmoid(x)) computed
+	 * it before the converter fused the pair. */
+	case RFX_ACT_SWISH: return v * (1.0f / (1.0f + expf(-v)));
 	case RFX_ACT_NONE:
 	case RFX_ACT_COUNT_: break;
 	}

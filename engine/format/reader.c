@@ -565,6 +565,24 @@ static rfx_status check_dataflow(reader *r, unsigned char *ready)
 	return RFX_OK;
 }
 
+/* A file says the lowest version that holds its layers (the writer's
+ * rule): a version-1 file with a version-2 activation, or a version-2 file
+ * with none, cannot come from the writer and is refused. */
+static rfx_status check_version(reader *r)
+{
+	uint32_t layer = 0, need = rfx_format_version_of(r->g, &layer);
+
+	if (r->info.version == need)
+		return RFX_OK;
+	if (r->info.version < need)
+		return fail(r, "layer %u '%s': activation %s needs format version "
+			    "%u, the file says %u", layer, r->g->layers[layer].name,
+			    rfx_act_name(RFX_ACT_SWISH), need, r->info.version);
+	return fail(r, "header: format version %u, but nothing in the file needs "
+		    "more than %u (files say the lowest version that holds them)",
+		    r->info.version, need);
+}
+
 /* Values in input.mean / input.std: the channels of an image input 0 (rank
  * 4, 1..4 channels), else 4. The writer uses the same rule. */
 static uint32_t meta_channels(const rfx_graph *g)
@@ -826,6 +844,7 @@ rfx_status rfx_format_read(const void *bytes, size_t size, rfx_graph *out,
 	    (st = read_io(&r, RFX_SEC_INPUTS, g.inputs, RFX_TENSOR_INPUT, scratch)) ||
 	    (st = read_io(&r, RFX_SEC_OUTPUTS, g.outputs, RFX_TENSOR_OUTPUT, scratch)) ||
 	    (st = check_dataflow(&r, scratch)) ||
+	    (st = check_version(&r)) ||
 	    (st = read_meta(&r, &blob_at, &n_blob)))
 		goto out;
 	if (blob_at != r.info.sections[RFX_SEC_WEIGHTS].size) {

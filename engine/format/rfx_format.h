@@ -18,8 +18,9 @@
  * Header (224 bytes):
  *   off size
  *     0    4  magic "RFX\0" (52 46 58 00)
- *     4    4  u32 version: RFX_FORMAT_VERSION. Older than 1: RFX_E_FORMAT;
- *             newer than this build: RFX_E_UNSUPPORTED.
+ *     4    4  u32 version: rfx_format_version_of(graph), at most
+ *             RFX_FORMAT_VERSION. Older than 1, or older than the graph
+ *             needs: RFX_E_FORMAT; newer than this build: RFX_E_UNSUPPORTED.
  *     8    4  u32 header_size: 224 for version 1
  *    12    4  u32 flags: 0 (no flag is defined; others are rejected)
  *    16    8  u64 file_size: the file's length in bytes
@@ -126,7 +127,13 @@
 #endif
 
 #define RFX_FORMAT_MAGIC "RFX\0"
-#define RFX_FORMAT_VERSION 1u
+/* The newest version this build reads and writes. Version 2 adds
+ * activation 8 (RFX_ACT_SWISH); nothing else changed. A file is written
+ * with the lowest version that holds what it uses (rfx_format_version_of),
+ * so a model without swish stays a version-1 file that older builds read;
+ * one with swish is version 2, which they refuse as newer
+ * (RFX_E_UNSUPPORTED) instead of as corrupt. */
+#define RFX_FORMAT_VERSION 2u
 #define RFX_FORMAT_HEADER_SIZE 224u
 #define RFX_FORMAT_ALIGN 64u /* weights blob and every item in it */
 #define RFX_FORMAT_TABLE_ALIGN 8u
@@ -212,6 +219,12 @@ typedef struct rfx_format_info {
 } rfx_format_info;
 
 const char *rfx_section_name(rfx_section s);
+
+/* The lowest format version that holds every layer of g: 2 when a layer's
+ * activation is RFX_ACT_SWISH, else 1. The writer writes it; the reader
+ * refuses a file whose version is lower. Layer index of the first layer
+ * that needs it into *layer (when non-NULL and the version is above 1). */
+uint32_t rfx_format_version_of(const rfx_graph *g, uint32_t *layer);
 
 /* CRC-32 as zlib's crc32(): pass 0 first, then the previous result to
  * continue. rfx_crc32(0, "123456789", 9) == 0xCBF43926. */

@@ -285,12 +285,37 @@ static rfx_status check_graph(const rfx_graph *g, char *err, size_t errlen)
 	return RFX_OK;
 }
 
-static void lay_header(writer *w, uint64_t file_size)
+/* The activation slot of an op that has one, or -1. */
+static int act_slot(rfx_op op)
+{
+	switch (op) {
+	case RFX_OP_CONV2D: return RFX_CONV_ACT;
+	case RFX_OP_FC: return RFX_FC_ACT;
+	case RFX_OP_BINARY: return RFX_BINARY_ACT;
+	case RFX_OP_UNARY: return RFX_UNARY_ACT;
+	default: return -1;
+	}
+}
+
+uint32_t rfx_format_version_of(const rfx_graph *g, uint32_t *layer)
+{
+	for (uint32_t i = 0; i < g->n_layers; i++) {
+		int slot = act_slot(g->layers[i].op);
+		if (slot >= 0 && g->layers[i].i[slot] == RFX_ACT_SWISH) {
+			if (layer)
+				*layer = i;
+			return 2;
+		}
+	}
+	return 1;
+}
+
+static void lay_header(writer *w, const rfx_graph *g, uint64_t file_size)
 {
 	unsigned char *h = w->buf;
 
 	memcpy(h + RFX_HDR_MAGIC, RFX_FORMAT_MAGIC, 4);
-	put32(h + RFX_HDR_VERSION, RFX_FORMAT_VERSION);
+	put32(h + RFX_HDR_VERSION, rfx_format_version_of(g, NULL));
 	put32(h + RFX_HDR_HEADER_SIZE, RFX_FORMAT_HEADER_SIZE);
 	put64(h + RFX_HDR_FILE_SIZE, file_size);
 	for (int s = 0; s < RFX_SEC_COUNT; s++) {
@@ -469,7 +494,7 @@ rfx_status rfx_format_write(const rfx_graph *g, void **out_bytes,
 			    "out of memory (%llu bytes)", (unsigned long long)at);
 	memset(mem, 0, (size_t)at);
 	w.buf = mem;
-	lay_header(&w, at);
+	lay_header(&w, g, at);
 	lay_tables(&w, g);
 	put32(w.buf + RFX_HDR_CRC,
 	      rfx_crc32(0, w.buf + RFX_FORMAT_HEADER_SIZE,

@@ -97,6 +97,7 @@ const char *rfx_act_name(rfx_act act)
 	case RFX_ACT_HARD_SIGMOID: return "hard_sigmoid";
 	case RFX_ACT_HARD_SWISH: return "hard_swish";
 	case RFX_ACT_TANH: return "tanh";
+	case RFX_ACT_SWISH: return "swish";
 	case RFX_ACT_COUNT_: break;
 	}
 	return "unknown";

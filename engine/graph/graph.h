@@ -81,6 +81,7 @@ typedef enum rfx_act {
 	RFX_ACT_HARD_SIGMOID, /* max(0, min(1, f0 * x + f1)) */
 	RFX_ACT_HARD_SWISH,   /* x * max(0, min(1, x / 6 + 1/2)) */
 	RFX_ACT_TANH,
+	RFX_ACT_SWISH,        /* x * sigmoid(x) (SiLU); format version 2 */
 	RFX_ACT_COUNT_
 } rfx_act;
 

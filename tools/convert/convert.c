@@ -164,6 +164,10 @@ static rfx_status simplify(rfx_ir_graph *g, const rfx_convert_options *opt,
 		return st;
 	say(opt, "fuse-hardswish: %u x*HardSigmoid(x) turned into HardSwish",
 	    s->hardswish_fused);
+	if ((st = rfx_simplify_fuse_swish(g, &s->swish_fused)))
+		return st;
+	say(opt, "fuse-swish: %u x*Sigmoid(x) turned into Swish",
+	    s->swish_fused);
 	if ((st = rfx_simplify_fuse_act(g, &s->act_fused)))
 		return st;
 	say(opt, "fuse-activation: %u activations fused into their producer",

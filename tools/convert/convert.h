@@ -78,7 +78,7 @@ typedef struct rfx_convert_stats {
 	int64_t opset;
 	uint32_t identity_removed, folded, dead_removed;
 	uint32_t bn_folded, bn_expanded;
-	uint32_t hardswish_fused, act_fused, residual_fused;
+	uint32_t hardswish_fused, swish_fused, act_fused, residual_fused;
 	uint32_t layers;          /* after */
 	uint64_t params;          /* elements of constants */
 	uint64_t macs;            /* multiply-accumulates of conv and fc */

@@ -400,13 +400,15 @@ static void print_summary(const struct args *a, const rfx_convert_stats *s,
 		       "\"identity_removed\": %u, \"constants_folded\": %u, "
 		       "\"dead_removed\": %u, \"bn_folded\": %u, "
 		       "\"bn_expanded\": %u, \"hardswish_fused\": %u, "
+		       "\"swish_fused\": %u, "
 		       "\"activations_fused\": %u, \"residuals_fused\": %u}",
 		       base_name(a->input), a->output, rfx_convert_version(),
 		       prec, s->opset, s->source_hash, s->onnx_nodes, s->layers,
 		       s->params, s->macs, s->weight_bytes,
 		       s->peak_activation_bytes, file_bytes, s->identity_removed,
 		       s->folded, s->dead_removed, s->bn_folded, s->bn_expanded,
-		       s->hardswish_fused, s->act_fused, s->residual_fused);
+		       s->hardswish_fused, s->swish_fused, s->act_fused,
+		       s->residual_fused);
 		if (rep) {
 			printf(", \"int8\": ");
 			rfx_quant_report_json(stdout, rep);

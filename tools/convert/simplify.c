@@ -233,7 +233,22 @@ rfx_status rfx_simplify_fold_bn(rfx_ir_graph *g, uint32_t *folded,
 	return RFX_OK;
 }
 
-rfx_status rfx_simplify_fuse_hardswish(rfx_ir_graph *g, uint32_t *fused)
+/* Whether h = gate(x) is the gate of the product x * gate(x) that act
+ * computes in one step: a Sigmoid for SWISH, a HardSigmoid(1/6, 1/2) for
+ * HARD_SWISH. */
+static int gate_of(const rfx_ir_node *h, int32_t x, rfx_act act)
+{
+	if (h->kind != RFX_IR_LAYER || h->op != RFX_OP_UNARY || h->in[0] != x)
+		return 0;
+	if (act == RFX_ACT_SWISH)
+		return h->i[RFX_UNARY_ACT] == RFX_ACT_SIGMOID;
+	return h->i[RFX_UNARY_ACT] == RFX_ACT_HARD_SIGMOID &&
+	       fabsf(h->f[0] - 1.0f / 6.0f) <= 1e-6f && h->f[1] == 0.5f;
+}
+
+/* Mul(x, gate(x)) -> UNARY act(x): the Mul has no activation, the gate's
+ * output no other reader, and the product x's shape (no broadcast). */
+static void fuse_gated(rfx_ir_graph *g, rfx_act act, uint32_t *fused)
 {
 	*fused = 0;
 	rfx_ir_count_uses(g);
@@ -246,14 +261,8 @@ rfx_status rfx_simplify_fuse_hardswish(rfx_ir_graph *g, uint32_t *fused)
 		for (int s = 0; s < 2; s++) {
 			int32_t h = m->in[s], x = m->in[1 - s];
 			int32_t p = producer(g, h);
-			if (p < 0 || !single_use(g, h))
-				continue;
-			const rfx_ir_node *hn = &g->nodes[p];
-			if (hn->kind != RFX_IR_LAYER || hn->op != RFX_OP_UNARY ||
-			    hn->i[RFX_UNARY_ACT] != RFX_ACT_HARD_SIGMOID ||
-			    hn->in[0] != x ||
-			    fabsf(hn->f[0] - 1.0f / 6.0f) > 1e-6f ||
-			    hn->f[1] != 0.5f ||
+			if (p < 0 || !single_use(g, h) ||
+			    !gate_of(&g->nodes[p], x, act) ||
 			    !rfx_ir_same_shape(&g->values[x].t,
 					       &g->values[m->out[0]].t))
 				continue;
@@ -262,13 +271,24 @@ rfx_status rfx_simplify_fuse_hardswish(rfx_ir_graph *g, uint32_t *fused)
 			m->in[0] = x;
 			memset(m->i, 0, sizeof(m->i));
 			memset(m->f, 0, sizeof(m->f));
-			m->i[RFX_UNARY_ACT] = RFX_ACT_HARD_SWISH;
+			m->i[RFX_UNARY_ACT] = act;
 			rfx_ir_node_kill(&g->nodes[p]);
 			rfx_ir_count_uses(g);
 			(*fused)++;
 			break;
 		}
 	}
+}
+
+rfx_status rfx_simplify_fuse_hardswish(rfx_ir_graph *g, uint32_t *fused)
+{
+	fuse_gated(g, RFX_ACT_HARD_SWISH, fused);
+	return RFX_OK;
+}
+
+rfx_status rfx_simplify_fuse_swish(rfx_ir_graph *g, uint32_t *fused)
+{
+	fuse_gated(g, RFX_ACT_SWISH, fused);
 	return RFX_OK;
 }
 
