@@ -197,6 +197,19 @@ START_TEST(test_conv2d_dw)
 }
 END_TEST
 
+/* The int8 1x1 GEMM (conv_i8_gemm_tb) forced on pointwise cases (stride
+ * 1 or 2, residual). */
+START_TEST(test_conv2d_gemm)
+{
+	force_variant = "conv_i8_gemm_tb";
+	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	for (int i = 0; i < 12; i++)
+		conv_case(i, 3);
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
+}
+END_TEST
+
 /* The int8 Winograd (conv_i8_wino_tb) forced on the shapes it serves. */
 START_TEST(test_conv2d_wino)
 {
@@ -209,15 +222,15 @@ START_TEST(test_conv2d_wino)
 }
 END_TEST
 
-/* One 3x3 layer over C channels of a 4x5 input, every input -128 with
+/* One kxk layer (padding k/2) over C channels of a 4x5 input, every input -128 with
  * zero point 127 (x - z_x = -255), every weight +-127 (extremes: see
  * test_vk_int8_util.h), no bias. The output's step is one unit of the
  * sum when `unit`, else the sums' whole range fits the output. */
-static rfx_graph extreme_conv(uint32_t C, int kind, int unit)
+static rfx_graph extreme_conv(uint32_t C, uint32_t k, int kind, int unit)
 {
 	rfx_builder b;
 	rfx_graph g;
-	uint32_t xd[4] = {1, C, 4, 5}, wd[4] = {3, C, 3, 3}, w, bias;
+	uint32_t xd[4] = {1, C, 4, 5}, wd[4] = {3, C, k, k}, w, bias;
 	float wmean, xs = 1.0f / 64;
 
 	extremes = kind;
@@ -225,40 +238,46 @@ static rfx_graph extreme_conv(uint32_t C, int kind, int unit)
 	uint32_t x = i8_input(&b, "x", 4, xd, 0);
 	set_q(&b, x, xs, 127);
 	weights(&b, "w", 4, wd, 0, &w, &bias, &wmean);
-	float ys = unit ? xs * wmean : xs * wmean * (float)C * 9 * 255 * 127 / 100;
+	float ys = unit ? xs * wmean : xs * wmean * (float)(C * k * k) * 255 * 127 / 100;
 	uint32_t y = i8_tensor(&b, "y", ys, 0);
 	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_CONV2D, "conv",
 					 (uint32_t[]){x, w, bias}, 3, y);
 	ck_assert_ptr_nonnull(l);
 	l->precision = RFX_DTYPE_I8;
-	test_conv_attrs(l, 1, 1, RFX_ACT_NONE);
+	test_conv_attrs(l, 1, (int32_t)k / 2, RFX_ACT_NONE);
 	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
 	rfx_builder_output(&b, y);
 	test_finish(&b, &g, "extreme conv");
 	return g; /* extremes stays set for fill_inputs() */
 }
 
-/* The largest sums the texel kernels take, on both: conv_i8_wino_tb sums
- * fp32 products over channel blocks, conv_i8_c4_tb over up to 128 taps
- * (rows of the kernel, then channel blocks), both join int32 sums
- * between. Sums that climb to ~2^30 and cancel to 0, read one unit per
+/* The largest sums the texel kernels take, on each: conv_i8_wino_tb and
+ * conv_i8_gemm_tb (1x1) sum fp32 products over channel blocks,
+ * conv_i8_c4_tb over up to 128 taps (rows of the kernel, then channel
+ * blocks), all join int32 sums between. Sums that climb to ~2^30 and cancel to 0, read one unit per
  * output step: an fp32 partial sum past 2^24 (rounded) would show. Sums
  * whose 4x is just under 2^31 (the Winograd transforms' int32 arithmetic
  * wraps on the way). One more channel block and the Winograd refuses the
  * layer. */
 START_TEST(test_conv2d_extremes)
 {
-	static const char *const kernels[] = {"conv_i8_wino_tb", "conv_i8_c4_tb"};
+	static const char *const kernels[] = {"conv_i8_wino_tb", "conv_i8_c4_tb",
+					      "conv_i8_gemm_tb"};
 
 	use_dot = 0;
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
+		uint32_t ks = k == 2 ? 1 : 3;
 		force_variant = kernels[k];
 		setenv("RFX_FORCE_VARIANT", force_variant, 1);
-		/* 4 * 255 * 127 * 9 * C < 2^31 up to C = 1842 */
+		/* 4 * 255 * 127 * 9 * C < 2^31 up to C = 1842; a 1x1 layer's
+		 * blocks of 4 equal terms need more channels before fp32
+		 * rounds (7800: 1024 units off without the cut) */
 		for (int kind = 2; kind >= 1; kind--) {
-			rfx_graph g = extreme_conv(kind == 2 ? 1839 : 1840, kind, kind == 2);
+			uint32_t C = kind == 1 ? 1840 : ks == 3 ? 1839 : 7800;
+			rfx_graph g = extreme_conv(C, ks, kind, kind == 2);
 			char what[80];
-			ck_assert(rfx_vk_wino_i8_serves(&g, &g.layers[0]));
+			if (ks == 3)
+				ck_assert(rfx_vk_wino_i8_serves(&g, &g.layers[0]));
 			snprintf(what, sizeof(what), "%s, %s", force_variant,
 				 kind == 2 ? "cancelling sums" : "sums at the int32 bound");
 			check_graph(&g, what);
@@ -268,7 +287,7 @@ START_TEST(test_conv2d_extremes)
 	force_variant = NULL;
 	unsetenv("RFX_FORCE_VARIANT");
 
-	rfx_graph g = extreme_conv(1844, 1, 0);
+	rfx_graph g = extreme_conv(1844, 3, 1, 0);
 	extremes = 0;
 	ck_assert(!rfx_vk_wino_i8_serves(&g, &g.layers[0]));
 	rfx_graph_finish(&g);
@@ -703,6 +722,7 @@ int main(void)
 		{"refusals", test_refusals},
 		{"conv2d", test_conv2d},
 		{"conv2d_dw", test_conv2d_dw},
+		{"conv2d_gemm", test_conv2d_gemm},
 		{"conv2d_wino", test_conv2d_wino},
 		{"conv2d_extremes", test_conv2d_extremes},
 		{"fc", test_fc},

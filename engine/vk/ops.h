@@ -123,6 +123,8 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * a texel buffer, 4 outputs per invocation), "pool2d_sb";
  * int8 CONV2D, group 1: "conv_i8_wino_tb" (3x3, stride 1: Winograd
  * F(2x2, 3x3) in exact integers, engine/vk/ops/conv2d_wino.c),
+ * "conv_i8_gemm_tb" (1x1, no padding, any stride: the same three steps
+ * without a transform, an exact GEMM),
  * "conv_i8_c4_tb" (the input packed by 4 channels into the scratch
  * buffer, 8x8 int32 register blocks), "conv2d_i8_sb" (storage buffers,
  * the packed dot product where the device has it); int8 depthwise:
@@ -150,7 +152,8 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
  * conv weights [M][K'] (K' = C*KH*KW), fc_tb fc weights [N][K], as
  * [ceil(M/8)*2][K'][4] (four output channels per texel, zero padded) in
  * the weights' own dtype; conv_wino_tb, conv_wino4_tb and conv_i8_wino_tb
- * their transformed weights (rfx_vk_wino_pack()); conv_i8_c4_tb int8 [ceil(M/8)][ceil(C/4)]
+ * their transformed weights (rfx_vk_wino_pack()), conv_i8_gemm_tb its
+ * weights as fp32 the same way (tile 1, no transform); conv_i8_c4_tb int8 [ceil(M/8)][ceil(C/4)]
  * [KK][8][4]. Bytes into *bytes (0 when the variant reads none); fills
  * dst when non-NULL. */
 uint32_t rfx_vk_layer_packed_binding(const rfx_graph *g, const rfx_layer *l);
@@ -158,7 +161,8 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
                          const char *variant, void *dst, uint64_t *bytes);
 
 /* Winograd convolution (engine/vk/ops/conv2d_wino.c), tile 2 for
- * F(2x2, 3x3) ("conv_wino_tb") or 4 for F(4x4, 3x3) ("conv_wino4_tb"):
+ * F(2x2, 3x3) ("conv_wino_tb") or 4 for F(4x4, 3x3) ("conv_wino4_tb"), 1
+ * for an int8 1x1 layer without a transform ("conv_i8_gemm_tb"):
  * whether it serves l (a 3x3 convolution, stride 1, dilation 1, group 1);
  * its weights U = G g G^T as fp32 [(tile+2)^2][ceil(M/8)*2][ceil(C/4)*4][4]
  * (four output channels per texel, zero padded), bytes into *bytes,

@@ -120,6 +120,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 		if (caps->int8 && caps->texel_i8) {
 			if (caps->texel && rfx_vk_wino_i8_serves(g, l))
 				v[n++] = "conv_i8_wino_tb";
+			if (caps->texel && is_1x1(g, l))
+				v[n++] = "conv_i8_gemm_tb";
 			v[n++] = "conv_i8_c4_tb";
 			v[n++] = "conv2d_i8_sb";
 		}
@@ -196,9 +198,12 @@ static void packed_i8_c4(const rfx_tensor *w, void *dst, uint64_t *bytes)
 }
 
 /* The Winograd tile of a variant: 2 (conv_wino_tb, conv_i8_wino_tb), 4
- * (conv_wino4_tb), 0 for the others. */
+ * (conv_wino4_tb), 1 (conv_i8_gemm_tb: the same steps without a
+ * transform), 0 for the others. */
 static int wino_tile(const char *variant)
 {
+	if (strcmp(variant, "conv_i8_gemm_tb") == 0)
+		return 1;
 	if (strcmp(variant, "conv_wino_tb") == 0 ||
 	    strcmp(variant, "conv_i8_wino_tb") == 0)
 		return 2;

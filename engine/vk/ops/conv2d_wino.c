@@ -20,7 +20,12 @@
  * sums (conv_wino_gemm.comp -DEXACT, wino_i8_chunk()); the output
  * transform is integer and gives 4 times the sum (conv_wino_out.comp -DI8).
  * F(4x4, 3x3)'s integer products reach 2^31, past fp32's exact integers:
- * int8 layers take only F(2x2). */
+ * int8 layers take only F(2x2).
+ *
+ * Tile 1 is the same three steps without a transform: an int8 1x1
+ * convolution without padding, any stride, as an exact GEMM
+ * ("conv_i8_gemm_tb": conv_i8_gemm_in.comp, conv_wino_gemm.comp -DEXACT,
+ * conv_i8_gemm_out.comp), reading int8 nowhere in its inner loop. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,21 +75,26 @@ int rfx_vk_wino_i8_serves(const rfx_graph *g, const rfx_layer *l)
 /* Channel blocks (4 channels) per exact fp32 sum of conv_wino_gemm.comp
  * -DEXACT: |U'_xi| of a 3x3 kernel g is at most sum over taps of
  * c_ab |g_ab|, c_ab = m_a m_b with m = (2, 1, 2) (the largest |G'| entry
- * of each column), |V| at most 4 * max |x - z_x|; a block of ck channel
- * blocks sums at most ck times the largest block's bound. */
-static uint32_t wino_i8_chunk(const rfx_tensor *w, int32_t zx)
+ * of each column), |V| at most 4 * max |x - z_x| (tile 1: |w| and
+ * max |x - z_x|); a block of ck channel blocks sums at most ck times the
+ * largest block's bound. */
+static uint32_t wino_i8_chunk(const rfx_tensor *w, int32_t zx, int tile)
 {
-	static const int coef[9] = {4, 2, 4, 2, 1, 2, 4, 2, 4};
+	static const int coef3[9] = {4, 2, 4, 2, 1, 2, 4, 2, 4};
+	static const int coef1[1] = {1};
+	const int *coef = tile == 1 ? coef1 : coef3;
+	int KK = tile == 1 ? 1 : 9;
 	uint64_t M = w->dims[0], C = w->dims[1], C4 = (C + 3) / 4;
 	const int8_t *src = w->data;
-	double vmax = 4.0 * (zx < 0 ? 127.0 - zx : 128.0 + zx), smax = 1;
+	double vmax = (tile == 1 ? 1.0 : 4.0) * (zx < 0 ? 127.0 - zx : 128.0 + zx);
+	double smax = 1;
 
 	for (uint64_t m = 0; m < M; m++)
 		for (uint64_t c4 = 0; c4 < C4; c4++) {
 			double s = 0;
 			for (uint64_t c = 4 * c4; c < C && c < 4 * c4 + 4; c++)
-				for (int k = 0; k < 9; k++)
-					s += coef[k] * abs(src[(m * C + c) * 9 + (uint64_t)k]);
+				for (int k = 0; k < KK; k++)
+					s += coef[k] * abs(src[(m * C + c) * (uint64_t)KK + (uint64_t)k]);
 			smax = s > smax ? s : smax;
 		}
 	double ck = floor(16777216.0 / (vmax * smax));
@@ -133,10 +143,10 @@ void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
 	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	uint64_t M = w->dims[0], C = w->dims[1];
 	uint64_t nq = (M + OB - 1) / OB * (OB / 4), CP = (C + 3) / 4 * 4;
-	int n = tile + 2;
+	int n = tile == 1 ? 1 : tile + 2, KK = tile == 1 ? 1 : 9;
 	uint64_t nxi = (uint64_t)n * n;
 	/* int8: 4U = (2G) g (2G)^T, integers (G's entries are halves) */
-	double scale = w->dtype == RFX_DTYPE_I8 ? 4.0 : 1.0;
+	double scale = w->dtype == RFX_DTYPE_I8 && tile > 1 ? 4.0 : 1.0;
 	float *out = dst;
 
 	/* [nxi][nq][CP][4]: element (xi, m, c) at ((xi * nq + m / 4) * CP + c) * 4 + m % 4. */
@@ -147,9 +157,12 @@ void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
 	for (uint64_t m = 0; m < M; m++)
 		for (uint64_t c = 0; c < C; c++) {
 			double k[9], u[36];
-			for (int i = 0; i < 9; i++)
-				k[i] = weight(w, (m * C + c) * 9 + (uint64_t)i);
-			transform(k, n, u);
+			for (int i = 0; i < KK; i++)
+				k[i] = weight(w, (m * C + c) * (uint64_t)KK + (uint64_t)i);
+			if (tile == 1)
+				u[0] = k[0];
+			else
+				transform(k, n, u);
 			for (uint64_t xi = 0; xi < nxi; xi++)
 				out[((xi * nq + m / 4) * CP + c) * 4 + m % 4] =
 					(float)(scale * u[xi]);
@@ -161,7 +174,7 @@ void rfx_vk_wino_pack(const rfx_graph *g, const rfx_layer *l, int tile,
  * layer's parameter block). Without a residual another input stands in at
  * binding 2: never read. */
 static void wino_out_bind(const rfx_graph *g, const rfx_layer *l, int i8,
-                          int f4, rfx_vk_dispatch *d)
+                          int tile, rfx_vk_dispatch *d)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
@@ -176,25 +189,27 @@ static void wino_out_bind(const rfx_graph *g, const rfx_layer *l, int i8,
 		d->view[0] = RFX_VK_VIEW_RGBA32I;
 		d->view[1] = RFX_VK_VIEW_RGBA32I;
 		d->view[2] = RFX_VK_VIEW_R8I;
-		snprintf(d->shader, sizeof(d->shader), "conv_wino_out_i8");
+		snprintf(d->shader, sizeof(d->shader), "%s",
+			 tile == 1 ? "conv_i8_gemm_out" : "conv_wino_out_i8");
 		return;
 	}
 	d->view[0] = RFX_VK_VIEW_RGBA32F;
 	d->view[1] = RFX_VK_VIEW_R32F;
 	d->view[2] = rfx_vk_view_r(g->tensors[t[2]].dtype);
 	snprintf(d->shader, sizeof(d->shader), "conv_wino%s_out_%c",
-		 f4 ? "4" : "", y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+		 tile == 4 ? "4" : "", y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 }
 
 /* Three dispatches into d[0..3): tile 2 for F(2x2, 3x3), 4 for F(4x4,
- * 3x3); an int8 layer (tile 2) gets the exact integer steps. */
+ * 3x3), 1 for an int8 1x1 layer as a GEMM; an int8 layer (tile 2 or 1)
+ * gets the exact integer steps. */
 rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
                             rfx_vk_dispatch *d, char *err, size_t errlen)
 {
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	uint32_t C = x->dims[1], M = y->dims[1], OH = y->dims[2], OW = y->dims[3];
-	uint64_t e = (uint64_t)tile, nxi = (e + 2) * (e + 2);
+	uint64_t e = (uint64_t)tile, nxi = tile == 1 ? 1 : (e + 2) * (e + 2);
 	uint64_t TH = (OH + e - 1) / e, TW = (OW + e - 1) / e, T = TH * TW;
 	uint64_t NT = (uint64_t)y->dims[0] * T, C4 = (C + 3) / 4;
 	uint64_t nmb = (M + OB - 1) / OB, nq = nmb * 2, ntb = (NT + TB - 1) / TB;
@@ -210,9 +225,13 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 			 (unsigned long long)((v_bytes + m_bytes) / 4));
 		return RFX_E_UNSUPPORTED;
 	}
-	if (i8 && (f4 || !rfx_vk_wino_i8_serves(g, l))) {
+	if (i8 && (f4 || (tile == 2 && !rfx_vk_wino_i8_serves(g, l)))) {
 		snprintf(err, errlen, "int8 Winograd: F(2x2, 3x3) only, and sums "
 			 "of |w| per output channel below %.0f", WINO_I8_MAX_ABS_SUM);
+		return RFX_E_UNSUPPORTED;
+	}
+	if (!i8 && tile == 1) {
+		snprintf(err, errlen, "the 1x1 GEMM steps are int8 only");
 		return RFX_E_UNSUPPORTED;
 	}
 	if (i8 && (st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
@@ -230,7 +249,8 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 	d[0].view[0] = i8 ? RFX_VK_VIEW_R8I : rfx_vk_view_r(x->dtype);
 	d[0].view[1] = RFX_VK_VIEW_STORAGE;
 	snprintf(d[0].shader, sizeof(d[0].shader), "%s",
-		 f4 ? "conv_wino4_in" : i8 ? "conv_wino_in_i8" : "conv_wino_in");
+		 f4 ? "conv_wino4_in" : tile == 1 ? "conv_i8_gemm_in"
+		 : i8 ? "conv_wino_in_i8" : "conv_wino_in");
 	rfx_vk_push(&d[0], (uint32_t[]){C, x->dims[2], x->dims[3],
 					(uint32_t)l->i[RFX_CONV_PAD_T],
 					(uint32_t)l->i[RFX_CONV_PAD_L],
@@ -238,6 +258,9 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 					(uint32_t)NT}, 9);
 	if (i8)
 		rfx_vk_push_u(&d[0], (uint32_t)q.in_zp[0]);
+	if (tile == 1)
+		rfx_vk_push(&d[0], (uint32_t[]){(uint32_t)l->i[RFX_CONV_STRIDE_H],
+						(uint32_t)l->i[RFX_CONV_STRIDE_W]}, 2);
 	/* F(4x4): one invocation per channel; F(2x2): per 4 channels. */
 	st = rfx_vk_groups_1d(&d[0], (f4 ? 4 : 1) * C4 * NT, err, errlen);
 
@@ -259,12 +282,12 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 					(uint32_t)(v_bytes / 16), (uint32_t)nxi}, 7);
 	if (i8)
 		rfx_vk_push_u(&d[1], wino_i8_chunk(&g->tensors[l->inputs[1]],
-						   q.in_zp[0]));
+						   q.in_zp[0], tile));
 	if (st == RFX_OK)
 		st = rfx_vk_groups_1d(&d[1], nxi * nmb * ntb, err, errlen);
 
 	/* 3: M -> Y. */
-	wino_out_bind(g, l, i8, f4, &d[2]);
+	wino_out_bind(g, l, i8, tile, &d[2]);
 	rfx_vk_push(&d[2], (uint32_t[]){M, OH, OW, (uint32_t)TW, (uint32_t)T,
 					(uint32_t)NT, (uint32_t)nq,
 					(uint32_t)((M + 3) / 4),
