@@ -110,14 +110,13 @@ void main()
 		acc0[i] += ivec4(f0[i]);
 		acc1[i] += ivec4(f1[i]);
 	}
-	for (uint i = 0; i < PB; i++) {
-		if (p0 + i >= HW)
+	for (uint j = 0; j < 8u; j++) {
+		uint m = 8u * mb + j;
+		if (m >= p.M)
 			break;
-		for (uint j = 0; j < 4u; j++) {
-			if (8u * mb + j < p.M)
-				store(n, 8u * mb + j, p0 + i, acc0[i][j]);
-			if (8u * mb + 4u + j < p.M)
-				store(n, 8u * mb + 4u + j, p0 + i, acc1[i][j]);
-		}
+		ivec4 pr = texelFetch(prm, int(m));
+		for (uint i = 0; i < PB; i++)
+			if (p0 + i < HW)
+				store(n, m, p0 + i, j < 4u ? acc0[i][j] : acc1[i][j - 4u], pr);
 	}
 }

@@ -46,9 +46,9 @@ void main()
 	uint oy = r / p.nrb, ox0 = (r % p.nrb) * PB;
 	uint c = m / (p.M / p.C);
 	int acc[PB];
-	int b = texelFetch(prm, int(m)).x;
+	ivec4 pr = texelFetch(prm, int(m));
 	for (uint i = 0; i < PB; i++)
-		acc[i] = b;
+		acc[i] = pr.x;
 	int xbase = int((n * p.C + c) * p.H * p.W);
 	int wrow = int(m * p.KH * p.KW);
 	for (uint ky = 0; ky < p.KH; ky++) {
@@ -67,5 +67,5 @@ void main()
 	}
 	for (uint i = 0; i < PB; i++)
 		if (ox0 + i < p.OW)
-			store(n, m, oy * p.OW + ox0 + i, acc[i]);
+			store(n, m, oy * p.OW + ox0 + i, acc[i], pr);
 }

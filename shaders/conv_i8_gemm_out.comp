@@ -2,10 +2,12 @@
 // int8 1x1 convolution as a GEMM, step 3 of 3: M (int32, the exact sums of
 // conv_wino_gemm.comp -DEXACT, 4 output channels per texel) plus bias_q,
 // then the int8 end of conv_i8_store.glsl. One invocation per (4 output
-// channels, output pixel).
+// channels, PB output pixels): each channel's parameters fetched once.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "int8.glsl"
+
+#define PB 8
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 
@@ -29,16 +31,22 @@ layout(push_constant) uniform P {
 
 void main()
 {
-	uint id = LINEAR_ID;
-	if (id >= p.nq4 * p.NT)
+	uint id = LINEAR_ID, ntb = (p.NT + PB - 1u) / PB;
+	if (id >= p.nq4 * ntb)
 		return;
-	uint t = id % p.NT, q = id / p.NT;
-	uint n = t / p.T, px = t % p.T;
-	ivec4 s = texelFetch(mt, int(p.m_off + q * p.NT + t));
+	uint t0 = (id % ntb) * PB, q = id / ntb;
+	ivec4 s[PB];
+	for (uint i = 0; i < PB; i++)
+		s[i] = texelFetch(mt, int(p.m_off + q * p.NT + min(t0 + i, p.NT - 1u)));
 	for (uint j = 0; j < 4u; j++) {
 		uint c = 4u * q + j;
 		if (c >= p.M)
 			break;
-		store(n, c, px, texelFetch(prm, int(c)).x + s[j]);
+		ivec4 pr = texelFetch(prm, int(c));
+		for (uint i = 0; i < PB; i++) {
+			uint t = t0 + i;
+			if (t < p.NT)
+				store(t / p.T, c, t % p.T, pr.x + s[i][j], pr);
+		}
 	}
 }

@@ -85,11 +85,11 @@ void main()
 		if (c >= p.M)
 			break;
 #ifdef I8
-		int b = texelFetch(prm, int(c)).x;
+		ivec4 pr = texelFetch(prm, int(c));
 		for (uint k = 0; k < 4u; k++) {
 			uint yy = oy + k / 2u, xx = ox + k % 2u;
 			if (yy < p.OH && xx < p.OW)
-				store(n, c, yy * p.OW + xx, b + (o[k][j] >> 2));
+				store(n, c, yy * p.OW + xx, pr.x + (o[k][j] >> 2), pr);
 		}
 #else
 		float b = texelFetch(bias, int(c)).r;

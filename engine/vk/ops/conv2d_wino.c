@@ -306,6 +306,7 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 		rfx_vk_push_u(&d[2], (uint32_t)has_res);
 	}
 	if (st == RFX_OK)
-		st = rfx_vk_groups_1d(&d[2], (M + 3) / 4 * NT, err, errlen);
+		st = rfx_vk_groups_1d(&d[2], (M + 3) / 4 * (tile == 1 ? (NT + 7) / 8 : NT),
+				      err, errlen); /* tile 1: 8 pixels each */
 	return st;
 }
