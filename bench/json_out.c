@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "json.h"
+#include "vk/vk_session.h" /* which layers run fused */
 
 static void summary(bench_json *j, const char *key, const double *v, size_t n)
 {
@@ -411,6 +412,12 @@ static void write_layers(bench_json *j, const bench *b)
 			bench_json_f64(j, "gbytes_per_s", w.bytes / (double)t);
 		else
 			bench_json_null(j, "gbytes_per_s");
+		/* A layer whose work runs in another's dispatch (time 0). */
+		uint32_t into = rfx_vk_session_layer_fused_into(b->session, order[r]);
+		if (into != order[r])
+			bench_json_str(j, "fused_into", g->layers[into].name);
+		else
+			bench_json_null(j, "fused_into");
 		bench_json_end(j);
 	}
 	free(order);

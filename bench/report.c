@@ -362,11 +362,18 @@ static void report_layers(const bench *b, FILE *f)
 		if (t)
 			snprintf(gbs, sizeof(gbs), "%.2f", w.bytes / (double)t);
 		const char *variant = rfx_vk_session_layer_variant(b->session, order[r]);
-		fprintf(f, "  %4u %10.4f %10.4f %6.2f %-18s %-18s %-5s %9s %8s  %s%s%s%s\n",
+		uint32_t into = rfx_vk_session_layer_fused_into(b->session, order[r]);
+		char kernel[160] = "";
+		if (into != order[r])
+			snprintf(kernel, sizeof(kernel), " [fused into %s]",
+				 g->layers[into].name);
+		else if (*variant)
+			snprintf(kernel, sizeof(kernel), " [%s]", variant);
+		fprintf(f, "  %4u %10.4f %10.4f %6.2f %-18s %-18s %-5s %9s %8s  %s%s\n",
 			order[r], ms(t), ms(b->layer_min_ns[order[r]]),
 			sum ? 100.0 * (double)t / (double)sum : 0.0, op, shape,
 			bench_precision_name(l->precision), gops, gbs, l->name,
-			*variant ? " [" : "", variant, *variant ? "]" : "");
+			kernel);
 	}
 	free(order);
 	fprintf(f, "  (G(FL)OP/s and GB/s at the mean time: 2 ops per MAC of conv/fc,\n"

@@ -164,7 +164,8 @@ LAYER = {'index': NUM, 'name': STR, 'op': STR, 'input_shape': LIST,
          'output_shape': LIST,
          'precision': STR, 'time_ns': NUM, 'median_ns': NUM, 'min_ns': NUM,
          'percent': NUM, 'macs': NUM, 'ops': NUM, 'integer_ops': BOOL,
-         'bytes': NUM, 'gops_per_s': (NUM, None), 'gbytes_per_s': (NUM, None)}
+         'bytes': NUM, 'gops_per_s': (NUM, None), 'gbytes_per_s': (NUM, None),
+         'fused_into': (STR, None)}
 
 
 def type_ok(v, t):

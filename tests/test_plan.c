@@ -121,7 +121,7 @@ START_TEST(test_concat_in_place)
 	rfx_plan p;
 
 	branch_net(&g, 4);
-	ck_assert_int_eq(rfx_plan_build(&g, 16, 0, &p), RFX_OK);
+	ck_assert_int_eq(rfx_plan_build(&g, 16, 0, 0, &p), RFX_OK);
 	uint32_t a = tensor(&g, "a"), b = tensor(&g, "b"), c = tensor(&g, "c");
 	ck_assert(rfx_plan_is_view(&p, &g, layer(&g, "cat")));
 	ck_assert_uint_eq(p.alias_of[a], c);
@@ -141,7 +141,7 @@ START_TEST(test_concat_misaligned)
 	rfx_plan p;
 
 	branch_net(&g, 4); /* a is 4*8*8*4 = 1024 bytes */
-	ck_assert_int_eq(rfx_plan_build(&g, 2048, 0, &p), RFX_OK);
+	ck_assert_int_eq(rfx_plan_build(&g, 2048, 0, 0, &p), RFX_OK);
 	ck_assert(!rfx_plan_is_view(&p, &g, layer(&g, "cat")));
 	ck_assert_uint_eq(p.alias_of[tensor(&g, "a")], tensor(&g, "a"));
 	check_disjoint(&g, &p);
@@ -178,7 +178,7 @@ START_TEST(test_concat_refused)
 						 (uint32_t[]){c}, 1, y);
 		o->i[RFX_UNARY_ACT] = RFX_ACT_RELU;
 		test_finish_layer(&b, o, y, &g, "refused concat");
-		ck_assert_int_eq(rfx_plan_build(&g, 16, 0, &p), RFX_OK);
+		ck_assert_int_eq(rfx_plan_build(&g, 16, 0, 0, &p), RFX_OK);
 		ck_assert_msg(!rfx_plan_is_view(&p, &g, layer(&g, "cat")), "case %d", k);
 		check_disjoint(&g, &p);
 		rfx_plan_finish(&p);

@@ -76,6 +76,17 @@ static int print_kernels(const char *path, const rfx_graph *g)
 	       how[rfx_vk_session_tuned(s)]);
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const struct layer_cands *c = &s->vk->cands[l];
+		uint32_t into = rfx_vk_session_layer_fused_into(s, l);
+		if (into != l) {
+			printf("  %4u %-40.40s fused into %s\n", l, g->layers[l].name,
+			       g->layers[into].name);
+			continue;
+		}
+		if (strcmp(rfx_vk_session_layer_variant(s, l), "head") == 0) {
+			printf("  %4u %-40.40s %-15s (global pool and fc in one "
+			       "dispatch)\n", l, g->layers[l].name, "head");
+			continue;
+		}
 		if (c->n < 2)
 			continue;
 		printf("  %4u %-40.40s %-15s of", l, g->layers[l].name,
@@ -162,17 +173,30 @@ static uint64_t peak_activations(const rfx_graph *g)
 
 /* The Vulkan session's memory plan for this graph (engine/vk/plan.c), with
  * the 256-byte binding alignment every device accepts: arena bytes against
- * the sum of the activation tensors it places. */
-static void memory_plan(const rfx_graph *g, uint64_t *arena, uint64_t *sum)
+ * the sum of the activation tensors it places; and per layer, the layer
+ * whose dispatch computes it (fused_into, n_layers entries, free()), as
+ * on a device with texel buffers. */
+static void memory_plan(const rfx_graph *g, uint64_t *arena, uint64_t *sum,
+                        uint32_t **fused_into)
 {
 	rfx_plan p;
 
 	*arena = *sum = 0;
-	if (rfx_plan_build(g, 256, 0, &p) != RFX_OK)
+	*fused_into = NULL;
+	if (rfx_plan_build(g, 256, 0, RFX_PLAN_FUSE_HEAD, &p) != RFX_OK)
 		return;
 	*arena = p.arena_bytes;
 	*sum = p.tensor_bytes;
+	*fused_into = p.fused_into;
+	p.fused_into = NULL;
 	rfx_plan_finish(&p);
+}
+
+/* The layer whose Vulkan dispatch computes layer i, if another. */
+static const rfx_layer *fused(const rfx_graph *g, const uint32_t *fused_into,
+                              uint32_t i)
+{
+	return fused_into && fused_into[i] != i ? &g->layers[fused_into[i]] : NULL;
 }
 
 static void shape_str(const rfx_tensor *t, char *buf, size_t n)
@@ -403,9 +427,13 @@ static void print_text(const char *path, const rfx_format_info *info,
 		putchar('\n');
 	}
 
+	uint64_t arena, sum;
+	uint32_t *fused_into;
+	memory_plan(g, &arena, &sum, &fused_into);
 	printf("\nlayers: %u\n", g->n_layers);
 	for (uint32_t i = 0; i < g->n_layers; i++) {
 		const rfx_layer *l = &g->layers[i];
+		const rfx_layer *into = fused(g, fused_into, i);
 		layer_stats s = stats_of(g, l);
 
 		printf("  %4u %-12s %-4s %s\n", i, rfx_op_name(l->op),
@@ -422,11 +450,13 @@ static void print_text(const char *path, const rfx_format_info *info,
 			printf("       %s\n", attrs);
 		printf("       params %llu, MACs %llu\n", (unsigned long long)s.params,
 		       (unsigned long long)s.macs);
+		if (into)
+			printf("       Vulkan: fused into %s (one dispatch for the "
+			       "classifier head)\n", into->name);
 		params += s.params;
 		macs += s.macs;
 	}
-	uint64_t arena, sum;
-	memory_plan(g, &arena, &sum);
+	free(fused_into);
 	printf("\nmemory plan (Vulkan): arena %llu bytes for %llu bytes of "
 	       "intermediate tensors (%.0f%%; inputs and outputs live in their "
 	       "own mapped buffers)\n", (unsigned long long)arena,
@@ -498,9 +528,13 @@ static void print_json(const char *path, const rfx_format_info *info,
 		if (ts->flags & RFX_TENSOR_CONST)
 			wbytes += ts->size;
 	}
+	uint64_t arena, sum;
+	uint32_t *fused_into;
+	memory_plan(g, &arena, &sum, &fused_into);
 	printf("],\"layers\":[");
 	for (uint32_t i = 0; i < g->n_layers; i++) {
 		const rfx_layer *l = &g->layers[i];
+		const rfx_layer *into = fused(g, fused_into, i);
 		layer_stats s = stats_of(g, l);
 
 		printf("%s{\"name\":", i ? "," : "");
@@ -525,13 +559,17 @@ static void print_json(const char *path, const rfx_format_info *info,
 		attrs_str(g, l, attrs, sizeof(attrs));
 		printf("],\"attributes\":");
 		json_str(attrs);
-		printf(",\"params\":%llu,\"macs\":%llu}", (unsigned long long)s.params,
-		       (unsigned long long)s.macs);
+		printf(",\"params\":%llu,\"macs\":%llu,\"vulkan_fused_into\":",
+		       (unsigned long long)s.params, (unsigned long long)s.macs);
+		if (into)
+			json_str(into->name);
+		else
+			printf("null");
+		printf("}");
 		params += s.params;
 		macs += s.macs;
 	}
-	uint64_t arena, sum;
-	memory_plan(g, &arena, &sum);
+	free(fused_into);
 	printf("],\"memory_plan\":{\"arena_bytes\":%llu,\"tensor_bytes\":%llu}",
 	       (unsigned long long)arena, (unsigned long long)sum);
 	printf(",\"total\":{\"params\":%llu,\"macs\":%llu,\"weight_bytes\":%llu,\"peak_activation_bytes\":%llu}}\n",

@@ -72,8 +72,99 @@ static int concat_in_place(const rfx_graph *g, const rfx_layer *l,
 	return 1;
 }
 
+/* The layer that reads tensor t, when exactly one input of one layer
+ * does and t is not a graph output; else UINT32_MAX. */
+static uint32_t sole_reader(const rfx_graph *g, uint32_t t)
+{
+	uint32_t who = UINT32_MAX, n = 0;
+
+	if (g->tensors[t].flags & RFX_TENSOR_OUTPUT)
+		return UINT32_MAX;
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		for (uint32_t i = 0; i < g->layers[l].n_inputs; i++)
+			if (g->layers[l].inputs[i] == t)
+				n++, who = l;
+	return n == 1 ? who : UINT32_MAX;
+}
+
+static int is_float(rfx_dtype dt)
+{
+	return dt == RFX_DTYPE_F32 || dt == RFX_DTYPE_F16;
+}
+
+/* A float layer whose output has the dtype of its first input. */
+static int float_layer(const rfx_graph *g, const rfx_layer *l)
+{
+	rfx_dtype dt = g->tensors[l->outputs[0]].dtype;
+
+	return !rfx_quant_layer_is_int8(l) && is_float(dt) &&
+	       g->tensors[l->inputs[0]].dtype == dt;
+}
+
+/* The last layer of the classifier head that starts at layer i (plan.h
+ * says which), or i when none does. */
+static uint32_t head_end(const rfx_graph *g, uint32_t i, int fuse)
+{
+	const rfx_layer *pool = &g->layers[i], *fc;
+	uint32_t t = pool->outputs[0], next;
+
+	if (!(fuse & RFX_PLAN_FUSE_HEAD) || pool->op != RFX_OP_GLOBAL_POOL ||
+	    !float_layer(g, pool) || g->tensors[pool->inputs[0]].rank != 4)
+		return i;
+	next = sole_reader(g, t);
+	if (next != UINT32_MAX && g->layers[next].op == RFX_OP_RESHAPE) {
+		if (!float_layer(g, &g->layers[next]))
+			return i;
+		t = g->layers[next].outputs[0];
+		next = sole_reader(g, t);
+	}
+	if (next == UINT32_MAX)
+		return i;
+	fc = &g->layers[next];
+	const rfx_tensor *w = &g->tensors[fc->inputs[1]];
+	if (fc->op != RFX_OP_FC || !float_layer(g, fc) || fc->inputs[0] != t ||
+	    !is_float(w->dtype) ||
+	    g->tensors[fc->inputs[2]].dtype != RFX_DTYPE_F32 ||
+	    w->dims[1] == 0 || w->dims[1] > RFX_PLAN_HEAD_MAX_K)
+		return i;
+	return next;
+}
+
+uint32_t rfx_plan_fused_first(const rfx_plan *p, const rfx_graph *g,
+                              uint32_t last)
+{
+	for (uint32_t l = 0; l < last && l < g->n_layers; l++)
+		if (p->fused_into[l] == last)
+			return l;
+	return last;
+}
+
+void rfx_plan_unfuse(rfx_plan *p, const rfx_graph *g, uint32_t last)
+{
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		if (p->fused_into[l] == last)
+			p->fused_into[l] = l;
+}
+
+/* fused_into: each head's layers point at its last one. */
+static void plan_fusion(const rfx_graph *g, int fuse, uint32_t *fused_into)
+{
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		fused_into[l] = l;
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		uint32_t end = head_end(g, l, fuse), t;
+		if (end == l)
+			continue;
+		/* The chain from the pool to `end`, by the sole readers. */
+		for (uint32_t k = l; k != end; k = sole_reader(g, t)) {
+			fused_into[k] = end;
+			t = g->layers[k].outputs[0];
+		}
+	}
+}
+
 rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
-                          rfx_plan *out)
+                          int fuse, rfx_plan *out)
 {
 	uint32_t n = g->n_tensors, count = 0;
 	uint32_t *def = NULL, *last = NULL, *order = NULL;
@@ -84,15 +175,18 @@ rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
 	memset(out, 0, sizeof(*out));
 	out->offset = malloc((n ? n : 1) * sizeof(*out->offset));
 	out->alias_of = malloc((n ? n : 1) * sizeof(*out->alias_of));
+	out->fused_into = malloc((g->n_layers ? g->n_layers : 1) *
+				 sizeof(*out->fused_into));
 	def = calloc(n ? n : 1, sizeof(*def));
 	last = calloc(n ? n : 1, sizeof(*last));
 	order = malloc((n ? n : 1) * sizeof(*order));
 	size = calloc(n ? n : 1, sizeof(*size));
 	items = malloc((n ? n : 1) * sizeof(*items));
 	view_off = calloc(n ? n : 1, sizeof(*view_off));
-	if (!out->offset || !out->alias_of || !def || !last || !order || !size ||
-	    !items || !view_off)
+	if (!out->offset || !out->alias_of || !out->fused_into || !def || !last ||
+	    !order || !size || !items || !view_off)
 		goto done;
+	plan_fusion(g, fuse, out->fused_into);
 
 	for (uint32_t t = 0; t < n; t++) {
 		out->offset[t] = RFX_PLAN_NONE;
@@ -103,9 +197,12 @@ rfx_status rfx_plan_build(const rfx_graph *g, uint64_t align, int io_in_arena,
 	}
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
+		/* A fused layer's inputs are read by the dispatch it runs
+		 * in, and by its own if the session unfuses it. */
+		uint32_t at = out->fused_into[l];
 		for (uint32_t i = 0; i < ly->n_inputs; i++)
-			if (last[ly->inputs[i]] < l)
-				last[ly->inputs[i]] = l;
+			if (last[ly->inputs[i]] < at)
+				last[ly->inputs[i]] = at;
 		for (uint32_t o = 0; o < ly->n_outputs; o++) {
 			def[ly->outputs[o]] = l;
 			if (last[ly->outputs[o]] < l)
@@ -198,5 +295,6 @@ void rfx_plan_finish(rfx_plan *p)
 		return;
 	free(p->offset);
 	free(p->alias_of);
+	free(p->fused_into);
 	memset(p, 0, sizeof(*p));
 }

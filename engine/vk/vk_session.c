@@ -420,6 +420,31 @@ static rfx_status plan_variant(rfx_session *s, const rfx_layer *ly,
 					       d, n, err, errlen);
 }
 
+/* A head the plan fused whose dispatch this device cannot run (a binding
+ * beyond its limits) runs unfused: the plan allows both (plan.h). */
+static void check_heads(rfx_session *s)
+{
+	const rfx_graph *g = &s->model->graph;
+	struct rfx_vk_session *v = s->vk;
+	rfx_vk_dispatch d;
+	char err[256];
+
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		uint32_t first = rfx_plan_fused_first(&v->plan, g, l);
+		if (first == l)
+			continue;
+		memset(&d, 0, sizeof(d));
+		if (rfx_vk_op_head(g, first, l, v->plan.fused_into, &d, err,
+				   sizeof(err)) != RFX_OK ||
+		    !dispatch_fits(s, &d)) {
+			rfx_log(s->model->ctx, RFX_LOG_DEBUG, "layer '%s': the "
+				"classifier head runs unfused on this device",
+				g->layers[l].name);
+			rfx_plan_unfuse(&v->plan, g, l);
+		}
+	}
+}
+
 static rfx_status plan_dispatches(rfx_session *s)
 {
 	rfx_context *ctx = s->model->ctx;
@@ -443,25 +468,35 @@ static rfx_status plan_dispatches(rfx_session *s)
 		if (st != RFX_OK)
 			return st;
 	}
+	check_heads(s);
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
-		if (rfx_plan_is_view(&v->plan, g, ly))
+		/* A view, or a layer computed by a later one's dispatch. */
+		if (rfx_plan_is_view(&v->plan, g, ly) || v->plan.fused_into[l] != l)
 			continue;
 		const char *cand[RFX_VK_MAX_VARIANTS];
-		uint32_t n_cand;
+		uint32_t n_cand = 0, first = rfx_plan_fused_first(&v->plan, g, l);
 		/* Fresh slots: trying a multi-dispatch candidate fills slots past
 		 * what the layer may end up using. */
 		memset(v->dispatch + v->n_dispatch, 0,
 		       (ly->op == RFX_OP_CONCAT ? ly->n_inputs
 						: RFX_VK_MAX_LAYER_DISPATCHES) *
 			       sizeof(*v->dispatch));
-		rfx_status st = plan_variant(s, ly, v->choice ? v->choice[l].name : NULL,
-					     v->dispatch + v->n_dispatch, &n,
-					     cand, &n_cand, err, sizeof(err));
+		rfx_status st;
+		if (first != l) {
+			st = rfx_vk_op_head(g, first, l, v->plan.fused_into,
+					    v->dispatch + v->n_dispatch, err,
+					    sizeof(err));
+			n = 1;
+		} else {
+			st = plan_variant(s, ly, v->choice ? v->choice[l].name : NULL,
+					  v->dispatch + v->n_dispatch, &n,
+					  cand, &n_cand, err, sizeof(err));
+		}
 		v->cands[l].n = n_cand;
 		for (uint32_t i = 0; i < n_cand; i++)
 			v->cands[l].name[i] = cand[i];
-		if (n_cand == 0)
+		if (n_cand == 0 && first == l)
 			st = rfx_vk_layer_dispatches(g, ly, &caps,
 						     v->dispatch + v->n_dispatch,
 						     &n, err, sizeof(err));
@@ -682,7 +717,12 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 		.texel_i8 = has_texel(ctx, RFX_VK_VIEW_R8I, RFX_VK_VIEW_RGBA32I),
 	};
 	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
-	st = rfx_plan_build(g, align, v->staging, &v->plan);
+	/* Fusion needs the texel-buffer head kernel; RFX_NO_FUSE=1 runs
+	 * every layer in its own dispatch (to compare). */
+	const char *no_fuse = getenv("RFX_NO_FUSE");
+	int fuse = v->caps.texel && !(no_fuse && *no_fuse && strcmp(no_fuse, "0") != 0)
+		   ? RFX_PLAN_FUSE_HEAD : 0;
+	st = rfx_plan_build(g, align, v->staging, fuse, &v->plan);
 	if (st == RFX_OK)
 		st = make_io(s, align);
 	if (st == RFX_OK)

@@ -40,6 +40,10 @@ void rfx_vk_session_stats_get(const rfx_session *s, rfx_vk_session_stats *out);
  * the device's default order); "" for a layer whose op has one kernel or
  * that needs no dispatch. */
 const char *rfx_vk_session_layer_variant(const rfx_session *s, uint32_t layer);
+/* The layer whose dispatch computes `layer`: itself, or for a layer of a
+ * classifier head fused into one dispatch (engine/vk/plan.h), the head's
+ * last layer (whose variant is "head"). */
+uint32_t rfx_vk_session_layer_fused_into(const rfx_session *s, uint32_t layer);
 /* How the variants were chosen: 0 the default order, 1 measured now, 2 read
  * from the tuning cache. */
 int rfx_vk_session_tuned(const rfx_session *s);

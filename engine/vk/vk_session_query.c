@@ -100,6 +100,15 @@ const char *rfx_vk_session_layer_variant(const rfx_session *s, uint32_t layer)
 	return "";
 }
 
+uint32_t rfx_vk_session_layer_fused_into(const rfx_session *s, uint32_t layer)
+{
+	const struct rfx_vk_session *v = s ? s->vk : NULL;
+
+	if (!v || layer >= s->model->graph.n_layers)
+		return layer;
+	return v->plan.fused_into[layer];
+}
+
 int rfx_vk_session_tuned(const rfx_session *s)
 {
 	return s && s->vk ? s->vk->tuned : 0;
