@@ -3,13 +3,21 @@
 // (rfx_cpu_pool2d_i8): one invocation per output, windows and counts as in
 // pool2d.comp; the average is the int32 sum of (x - z_x) divided by the
 // count rounding half away from zero; then R(v; s_x / s_y) and the clamp.
+// TB ("pool2d_i8_tb"): X read through a uniform texel buffer (R8I view)
+// instead of a storage buffer ("pool2d_i8_sb").
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "int8.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 
+#ifdef TB
+layout(binding = 0) uniform isamplerBuffer x;
+#define X_AT(i) texelFetch(x, int(i)).r
+#else
 layout(std430, binding = 0) readonly buffer Xb { int8_t x[]; };
+#define X_AT(i) int(x[i])
+#endif
 layout(std430, binding = 1) writeonly buffer Yb { int8_t y[]; };
 
 layout(push_constant) uniform P {
@@ -51,7 +59,7 @@ void main()
 			int ix = w0 + int(kx * p.DW);
 			if (ix < 0 || ix >= int(p.W))
 				continue;
-			int e = int(x[base + uint(iy) * p.W + uint(ix)]) - p.zx;
+			int e = X_AT(base + uint(iy) * p.W + uint(ix)) - p.zx;
 			if (!found || e > best)
 				best = e;
 			found = true;

@@ -120,7 +120,8 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  *                     input packed by 4 as for conv_c4_tb
  *   and "conv2d_sb", the storage-buffer kernel that serves every shape;
  * float FC: "fc_tb", "fc_sb"; float POOL2D: "pool2d_tb" (the input through
- * a texel buffer, 4 outputs per invocation), "pool2d_sb";
+ * a texel buffer, 4 outputs per invocation), "pool2d_sb"; int8 POOL2D:
+ * "pool2d_i8_tb" (the input through an R8I texel buffer), "pool2d_i8_sb";
  * int8 CONV2D, group 1: "conv_i8_wino_tb" (3x3, stride 1: Winograd
  * F(2x2, 3x3) in exact integers, engine/vk/ops/conv2d_wino.c),
  * "conv_i8_gemm_tb" (1x1, no padding, any stride: the same three steps
@@ -186,6 +187,7 @@ rfx_status rfx_vk_op_conv2d(const rfx_graph *, const rfx_layer *, rfx_vk_dispatc
 rfx_status rfx_vk_op_fc(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_pool2d(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_pool2d_tb(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
+rfx_status rfx_vk_op_pool2d_i8_tb(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_global_pool(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_binary(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_unary(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
@@ -195,15 +197,6 @@ rfx_status rfx_vk_op_transpose(const rfx_graph *, const rfx_layer *, rfx_vk_disp
 rfx_status rfx_vk_op_pad(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_softmax(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_reduce_mean(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
-
-/* A classifier head fused by the plan (engine/vk/plan.h): layers
- * first..last (GLOBAL_POOL -> [RESHAPE] -> FC) as one dispatch of
- * shaders/head.comp (engine/vk/ops/head.c), variant "head", recorded at
- * the FC; fused_into is the plan's map of each layer to the layer its
- * work runs in. */
-rfx_status rfx_vk_op_head(const rfx_graph *g, uint32_t first, uint32_t last,
-                          const uint32_t *fused_into, rfx_vk_dispatch *d,
-                          char *err, size_t errlen);
 
 /* int8 layers: the same, with the layer's integers and the device caps. */
 typedef rfx_status (*rfx_vk_op_i8_fn)(const rfx_graph *g, const rfx_layer *l,

@@ -125,6 +125,11 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 			v[n++] = "conv_i8_c4_tb";
 			v[n++] = "conv2d_i8_sb";
 		}
+	} else if (l->op == RFX_OP_POOL2D && rfx_quant_layer_is_int8(l)) {
+		if (caps->int8 && caps->texel_i8) {
+			v[n++] = "pool2d_i8_tb";
+			v[n++] = "pool2d_i8_sb";
+		}
 	} else if (l->op == RFX_OP_POOL2D && float_pool(g, l)) {
 		if (caps->texel)
 			v[n++] = "pool2d_tb";
@@ -541,8 +546,11 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	/* The storage-buffer kernels and pooling name the layer themselves. */
 	if (strcmp(variant, "conv2d_sb") == 0)
 		st = rfx_vk_op_conv2d(g, l, d, n, err, errlen);
-	else if (strcmp(variant, "conv2d_i8_sb") == 0)
+	else if (strcmp(variant, "conv2d_i8_sb") == 0 ||
+		 strcmp(variant, "pool2d_i8_sb") == 0)
 		st = rfx_vk_layer_dispatches(g, l, caps, d, n, err, errlen);
+	else if (strcmp(variant, "pool2d_i8_tb") == 0)
+		st = rfx_vk_op_pool2d_i8_tb(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "pool2d_sb") == 0)
 		st = rfx_vk_op_pool2d(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "pool2d_tb") == 0)

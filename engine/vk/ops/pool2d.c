@@ -62,19 +62,22 @@ rfx_status rfx_vk_op_pool2d_tb(const rfx_graph *g, const rfx_layer *l,
 	return RFX_OK;
 }
 
-/* int8 → shaders/pool2d_i8.comp: the same grid. */
-rfx_status rfx_vk_op_pool2d_i8(const rfx_graph *g, const rfx_layer *l,
-                               const rfx_quant_layer *q,
-                               const rfx_vk_caps *caps, rfx_vk_dispatch *d,
-                               uint32_t *n, char *err, size_t errlen)
+/* int8 → shaders/pool2d_i8.comp: the same grid; X through a storage
+ * buffer, or with tb an R8I texel view ("pool2d_i8_tb"). */
+static rfx_status pool2d_i8(const rfx_graph *g, const rfx_layer *l,
+                            const rfx_quant_layer *q, int tb,
+                            rfx_vk_dispatch *d, uint32_t *n, char *err,
+                            size_t errlen)
 {
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	uint32_t t[2] = {l->inputs[0], l->outputs[0]};
 	uint64_t nc = (uint64_t)y->dims[0] * y->dims[1];
 
-	snprintf(d->shader, sizeof(d->shader), "pool2d_i8");
+	snprintf(d->shader, sizeof(d->shader), tb ? "pool2d_i8_tb" : "pool2d_i8");
 	rfx_vk_bind(d, g, t, 2);
+	if (tb)
+		d->view[0] = RFX_VK_VIEW_R8I;
 	uint32_t pc[] = {
 		x->dims[2], x->dims[3], y->dims[2], y->dims[3],
 		(uint32_t)l->i[RFX_POOL_KERNEL_H], (uint32_t)l->i[RFX_POOL_KERNEL_W],
@@ -101,4 +104,26 @@ rfx_status rfx_vk_op_pool2d_i8(const rfx_graph *g, const rfx_layer *l,
 	}
 	*n = 1;
 	return RFX_OK;
+}
+
+rfx_status rfx_vk_op_pool2d_i8(const rfx_graph *g, const rfx_layer *l,
+                               const rfx_quant_layer *q,
+                               const rfx_vk_caps *caps, rfx_vk_dispatch *d,
+                               uint32_t *n, char *err, size_t errlen)
+{
+	return pool2d_i8(g, l, q, 0, d, n, err, errlen);
+}
+
+rfx_status rfx_vk_op_pool2d_i8_tb(const rfx_graph *g, const rfx_layer *l,
+                                  rfx_vk_dispatch *d, uint32_t *n, char *err,
+                                  size_t errlen)
+{
+	rfx_quant_layer q;
+	rfx_status st = rfx_quant_layer_init(g, l, &q, err, errlen);
+
+	if (st != RFX_OK)
+		return st;
+	st = pool2d_i8(g, l, &q, 1, d, n, err, errlen);
+	rfx_quant_layer_finish(&q);
+	return st;
 }
