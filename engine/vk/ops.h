@@ -198,6 +198,15 @@ rfx_status rfx_vk_op_pad(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *
 rfx_status rfx_vk_op_softmax(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_reduce_mean(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 
+/* A classifier head fused by the plan (engine/vk/plan.h): layers
+ * first..last (GLOBAL_POOL -> [RESHAPE] -> FC) as one dispatch of
+ * shaders/head.comp (engine/vk/ops/head.c), variant "head", recorded at
+ * the FC; fused_into is the plan's map of each layer to the layer its
+ * work runs in. */
+rfx_status rfx_vk_op_head(const rfx_graph *g, uint32_t first, uint32_t last,
+                          const uint32_t *fused_into, rfx_vk_dispatch *d,
+                          char *err, size_t errlen);
+
 /* int8 layers: the same, with the layer's integers and the device caps. */
 typedef rfx_status (*rfx_vk_op_i8_fn)(const rfx_graph *g, const rfx_layer *l,
                                       const rfx_quant_layer *q,
