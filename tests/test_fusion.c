@@ -22,6 +22,7 @@ static uint32_t seed = 20261129;
 typedef struct head_case {
 	const char *what;
 	rfx_dtype dt;      /* every activation and the weights */
+	int f32_logits;    /* an fp32 FC (rfx-convert's fp16 output layer) */
 	uint32_t batch, C, H, W, N;
 	int kind;          /* RFX_POOL_AVG / RFX_POOL_MAX */
 	int reshape;       /* a Reshape (flatten) between pool and FC */
@@ -66,14 +67,16 @@ static void head_net(const head_case *c, rfx_graph *g)
 		l->precision = c->dt;
 		ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
 	}
-	uint32_t w = test_rand_const(&b, "fc.w", c->dt, 2,
+	/* An fp32 FC has fp32 weights, whatever it reads. */
+	rfx_dtype ydt = c->f32_logits ? RFX_DTYPE_F32 : c->dt;
+	uint32_t w = test_rand_const(&b, "fc.w", ydt, 2,
 				     (uint32_t[]){c->N, K}, 1.0f, &seed);
 	uint32_t bias = test_rand_const(&b, "fc.b", RFX_DTYPE_F32, 1,
 					(uint32_t[]){c->N}, 0.1f, &seed);
-	uint32_t y = rfx_builder_tensor(&b, "y", c->dt, 0, NULL);
+	uint32_t y = rfx_builder_tensor(&b, "y", ydt, 0, NULL);
 	l = rfx_builder_layer(&b, RFX_OP_FC, "fc", (uint32_t[]){in, w, bias}, 3, y);
 	vk_test_set_act(l, RFX_FC_ACT, c->act);
-	l->precision = c->dt;
+	l->precision = ydt;
 	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
 	if (c->pooled_twice) {
 		uint32_t sq = rfx_builder_tensor(&b, "sig", c->dt, 0, NULL);
@@ -218,13 +221,14 @@ static void check_head(const head_case *c)
  * workgroups, each pooling again); several rows; max pooling; an
  * activation; no reshape; fp16. */
 static const head_case fused_cases[] = {
-	{"avg, reshape, K 8, N 10", RFX_DTYPE_F32, 1, 8, 5, 5, 10, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
-	{"avg, K 7 (scalar weights), N 5", RFX_DTYPE_F32, 1, 7, 3, 4, 5, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
-	{"avg, N 600 (two workgroups)", RFX_DTYPE_F32, 1, 12, 2, 3, 600, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
-	{"max, batch 2, relu", RFX_DTYPE_F32, 2, 16, 4, 4, 9, RFX_POOL_MAX, 1, RFX_ACT_RELU, 0, 0, 1},
-	{"avg, no reshape (K 1, 6 rows), swish", RFX_DTYPE_F32, 1, 6, 3, 3, 4, RFX_POOL_AVG, 0, RFX_ACT_SWISH, 0, 0, 1},
-	{"fp16, avg, K 20, N 33", RFX_DTYPE_F16, 1, 20, 7, 7, 33, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
-	{"fp16, max, K 5, batch 3", RFX_DTYPE_F16, 3, 5, 2, 2, 17, RFX_POOL_MAX, 1, RFX_ACT_CLIP, 0, 0, 1},
+	{"avg, reshape, K 8, N 10", RFX_DTYPE_F32, 0, 1, 8, 5, 5, 10, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
+	{"avg, K 7 (scalar weights), N 5", RFX_DTYPE_F32, 0, 1, 7, 3, 4, 5, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
+	{"avg, N 600 (two workgroups)", RFX_DTYPE_F32, 0, 1, 12, 2, 3, 600, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
+	{"max, batch 2, relu", RFX_DTYPE_F32, 0, 2, 16, 4, 4, 9, RFX_POOL_MAX, 1, RFX_ACT_RELU, 0, 0, 1},
+	{"avg, no reshape (K 1, 6 rows), swish", RFX_DTYPE_F32, 0, 1, 6, 3, 3, 4, RFX_POOL_AVG, 0, RFX_ACT_SWISH, 0, 0, 1},
+	{"fp16, avg, K 20, N 33", RFX_DTYPE_F16, 0, 1, 20, 7, 7, 33, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
+	{"fp16, max, K 5, batch 3", RFX_DTYPE_F16, 0, 3, 5, 2, 2, 17, RFX_POOL_MAX, 1, RFX_ACT_CLIP, 0, 0, 1},
+	{"fp16, fp32 logits", RFX_DTYPE_F16, 1, 1, 24, 3, 3, 12, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0, 1},
 };
 
 START_TEST(test_head_fused)
@@ -236,9 +240,9 @@ END_TEST
 /* The pooled tensor read by a second layer, or a graph output: the
  * pool's result must exist, so nothing fuses. */
 static const head_case refused_cases[] = {
-	{"pooled tensor read twice", RFX_DTYPE_F32, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1, RFX_ACT_NONE, 1, 0, 0},
-	{"pooled tensor an output", RFX_DTYPE_F32, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 1, 0},
-	{"pooled tensor an output, no reshape", RFX_DTYPE_F32, 1, 8, 3, 3, 10, RFX_POOL_AVG, 0, RFX_ACT_NONE, 0, 1, 0},
+	{"pooled tensor read twice", RFX_DTYPE_F32, 0, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1, RFX_ACT_NONE, 1, 0, 0},
+	{"pooled tensor an output", RFX_DTYPE_F32, 0, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 1, 0},
+	{"pooled tensor an output, no reshape", RFX_DTYPE_F32, 0, 1, 8, 3, 3, 10, RFX_POOL_AVG, 0, RFX_ACT_NONE, 0, 1, 0},
 };
 
 START_TEST(test_head_refused)
@@ -253,7 +257,7 @@ END_TEST
 START_TEST(test_head_k_limit)
 {
 	for (uint32_t K = RFX_PLAN_HEAD_MAX_K; K <= RFX_PLAN_HEAD_MAX_K + 1; K++) {
-		head_case c = {"K at the limit", RFX_DTYPE_F32, 1, K, 1, 1, 2,
+		head_case c = {"K at the limit", RFX_DTYPE_F32, 0, 1, K, 1, 1, 2,
 			       RFX_POOL_AVG, 1, RFX_ACT_NONE, 0, 0,
 			       K <= RFX_PLAN_HEAD_MAX_K};
 		rfx_graph g;
@@ -268,7 +272,7 @@ END_TEST
  * layers are marked int8 is not fused by the plan. */
 START_TEST(test_head_int8_refused)
 {
-	head_case c = {"int8", RFX_DTYPE_F32, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1,
+	head_case c = {"int8", RFX_DTYPE_F32, 0, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1,
 		       RFX_ACT_NONE, 0, 0, 0};
 	rfx_graph g;
 	rfx_plan p;

@@ -92,13 +92,13 @@ static int is_float(rfx_dtype dt)
 	return dt == RFX_DTYPE_F32 || dt == RFX_DTYPE_F16;
 }
 
-/* A float layer whose output has the dtype of its first input. */
+/* A float layer reading and writing float tensors (fp16 models write
+ * their last FC's logits in fp32). */
 static int float_layer(const rfx_graph *g, const rfx_layer *l)
 {
-	rfx_dtype dt = g->tensors[l->outputs[0]].dtype;
-
-	return !rfx_quant_layer_is_int8(l) && is_float(dt) &&
-	       g->tensors[l->inputs[0]].dtype == dt;
+	return !rfx_quant_layer_is_int8(l) &&
+	       is_float(g->tensors[l->inputs[0]].dtype) &&
+	       is_float(g->tensors[l->outputs[0]].dtype);
 }
 
 /* The last layer of the classifier head that starts at layer i (plan.h
@@ -113,7 +113,10 @@ static uint32_t head_end(const rfx_graph *g, uint32_t i, int fuse)
 		return i;
 	next = sole_reader(g, t);
 	if (next != UINT32_MAX && g->layers[next].op == RFX_OP_RESHAPE) {
-		if (!float_layer(g, &g->layers[next]))
+		/* Only a view: the FC reads the pooled bytes as they are. */
+		const rfx_layer *r = &g->layers[next];
+		if (!float_layer(g, r) || g->tensors[r->inputs[0]].dtype !=
+					      g->tensors[r->outputs[0]].dtype)
 			return i;
 		t = g->layers[next].outputs[0];
 		next = sole_reader(g, t);
