@@ -5,7 +5,8 @@
  * no two tensors live at once share bytes under the fused lifetimes), the
  * dispatch count against the same graph with RFX_NO_FUSE=1, and the
  * outputs against the CPU reference. The refusals (an intermediate read
- * twice or a graph output, a K beyond the kernel's shared memory, int8)
+ * twice or a graph output, a K beyond the kernel's shared memory, int8
+ * mixed with float)
  * must run unfused, with as many dispatches as without fusion.
  */
 #include <stdio.h>
@@ -268,11 +269,11 @@ START_TEST(test_head_k_limit)
 }
 END_TEST
 
-/* int8 heads stay unfused (the fused kernel is float): a head whose
- * layers are marked int8 is not fused by the plan. */
-START_TEST(test_head_int8_refused)
+/* A head that mixes int8 and float is not fused: a pool of int8
+ * precision over float tensors (test_fusion_i8.c has the int8 heads). */
+START_TEST(test_head_mixed_refused)
 {
-	head_case c = {"int8", RFX_DTYPE_F32, 0, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1,
+	head_case c = {"int8 pool, float tensors", RFX_DTYPE_F32, 0, 1, 8, 3, 3, 10, RFX_POOL_AVG, 1,
 		       RFX_ACT_NONE, 0, 0, 0};
 	rfx_graph g;
 	rfx_plan p;
@@ -280,7 +281,8 @@ START_TEST(test_head_int8_refused)
 	head_net(&c, &g);
 	uint32_t gap = layer_index(&g, "gap");
 	g.layers[gap].precision = RFX_DTYPE_I8;
-	ck_assert_int_eq(rfx_plan_build(&g, 16, 0, RFX_PLAN_FUSE_HEAD, &p), RFX_OK);
+	ck_assert_int_eq(rfx_plan_build(&g, 16, 0, RFX_PLAN_FUSE_HEAD |
+					 RFX_PLAN_FUSE_HEAD_I8, &p), RFX_OK);
 	ck_assert_uint_eq(p.fused_into[gap], gap);
 	rfx_plan_finish(&p);
 	rfx_graph_finish(&g);
@@ -297,7 +299,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_head_refused, 0,
 			    sizeof(refused_cases) / sizeof(refused_cases[0]));
 	tcase_add_test(tc, test_head_k_limit);
-	tcase_add_test(tc, test_head_int8_refused);
+	tcase_add_test(tc, test_head_mixed_refused);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -175,7 +175,8 @@ static uint64_t peak_activations(const rfx_graph *g)
  * the 256-byte binding alignment every device accepts: arena bytes against
  * the sum of the activation tensors it places; and per layer, the layer
  * whose dispatch computes it (fused_into, n_layers entries, free()), as
- * on a device with texel buffers. */
+ * on a device with texel buffers; an int8 head's fusion depends on the
+ * device (vk_session.c), so only --kernels shows it. */
 static void memory_plan(const rfx_graph *g, uint64_t *arena, uint64_t *sum,
                         uint32_t **fused_into)
 {

@@ -101,22 +101,39 @@ static int float_layer(const rfx_graph *g, const rfx_layer *l)
 	       is_float(g->tensors[l->outputs[0]].dtype);
 }
 
+/* An int8 layer reading and writing int8 tensors. */
+static int int8_layer(const rfx_graph *g, const rfx_layer *l)
+{
+	return l->precision == RFX_DTYPE_I8 &&
+	       g->tensors[l->inputs[0]].dtype == RFX_DTYPE_I8 &&
+	       g->tensors[l->outputs[0]].dtype == RFX_DTYPE_I8;
+}
+
+/* A layer of a head of that kind (int8 or float). */
+static int head_layer(const rfx_graph *g, const rfx_layer *l, int i8)
+{
+	return i8 ? int8_layer(g, l) : float_layer(g, l);
+}
+
 /* The last layer of the classifier head that starts at layer i (plan.h
  * says which), or i when none does. */
 static uint32_t head_end(const rfx_graph *g, uint32_t i, int fuse)
 {
 	const rfx_layer *pool = &g->layers[i], *fc;
 	uint32_t t = pool->outputs[0], next;
+	int i8 = pool->precision == RFX_DTYPE_I8;
 
-	if (!(fuse & RFX_PLAN_FUSE_HEAD) || pool->op != RFX_OP_GLOBAL_POOL ||
-	    !float_layer(g, pool) || g->tensors[pool->inputs[0]].rank != 4)
+	if (!(fuse & (i8 ? RFX_PLAN_FUSE_HEAD_I8 : RFX_PLAN_FUSE_HEAD)) ||
+	    pool->op != RFX_OP_GLOBAL_POOL || !head_layer(g, pool, i8) ||
+	    g->tensors[pool->inputs[0]].rank != 4)
 		return i;
 	next = sole_reader(g, t);
 	if (next != UINT32_MAX && g->layers[next].op == RFX_OP_RESHAPE) {
-		/* Only a view: the FC reads the pooled bytes as they are. */
+		/* Only a view: the FC reads the pooled bytes as they are
+		 * (an int8 Reshape keeps the scale and zero point). */
 		const rfx_layer *r = &g->layers[next];
-		if (!float_layer(g, r) || g->tensors[r->inputs[0]].dtype !=
-					      g->tensors[r->outputs[0]].dtype)
+		if (!head_layer(g, r, i8) || g->tensors[r->inputs[0]].dtype !=
+						     g->tensors[r->outputs[0]].dtype)
 			return i;
 		t = g->layers[next].outputs[0];
 		next = sole_reader(g, t);
@@ -125,9 +142,10 @@ static uint32_t head_end(const rfx_graph *g, uint32_t i, int fuse)
 		return i;
 	fc = &g->layers[next];
 	const rfx_tensor *w = &g->tensors[fc->inputs[1]];
-	if (fc->op != RFX_OP_FC || !float_layer(g, fc) || fc->inputs[0] != t ||
-	    !is_float(w->dtype) ||
-	    g->tensors[fc->inputs[2]].dtype != RFX_DTYPE_F32 ||
+	if (fc->op != RFX_OP_FC || !head_layer(g, fc, i8) || fc->inputs[0] != t ||
+	    (i8 ? w->dtype != RFX_DTYPE_I8
+		: !is_float(w->dtype) ||
+		  g->tensors[fc->inputs[2]].dtype != RFX_DTYPE_F32) ||
 	    w->dims[1] == 0 || w->dims[1] > RFX_PLAN_HEAD_MAX_K)
 		return i;
 	return next;

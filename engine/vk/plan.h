@@ -21,16 +21,17 @@ typedef struct rfx_plan {
 	uint64_t tensor_bytes;/* sum of every planned tensor's size */
 } rfx_plan;
 
-/* What rfx_plan_build may fuse (flags). A classifier head is a float
- * GLOBAL_POOL -> [RESHAPE] -> FC, each intermediate read by the next layer
- * alone and not a graph output, and FC's K at most RFX_PLAN_HEAD_MAX_K
- * (the pooled vector is held in the kernel's shared memory): one dispatch
- * (engine/vk/ops/head.c) at the FC. A SOFTMAX after the FC stays its own
+/* What rfx_plan_build may fuse (flags). A classifier head is a
+ * GLOBAL_POOL -> [RESHAPE] -> FC, all float (HEAD) or all int8 (HEAD_I8),
+ * each intermediate read by the next layer alone and not a graph output,
+ * and FC's K at most RFX_PLAN_HEAD_MAX_K (the pooled vector is held in the
+ * kernel's shared memory): one dispatch (engine/vk/ops/head.c) at the FC. A SOFTMAX after the FC stays its own
  * dispatch: it needs all N outputs of a row, so one workgroup would have
  * to compute the whole FC; on lavapipe that measured 27 % slower (median)
  * than head + softmax for efficientnet_b0's head (K 1280, N 1000), and no
  * better beyond noise for resnet18's (K 512). */
 #define RFX_PLAN_FUSE_HEAD 1
+#define RFX_PLAN_FUSE_HEAD_I8 2
 #define RFX_PLAN_HEAD_MAX_K 4096u
 
 /* Plans every tensor that is not a constant and, unless io_in_arena, not a

@@ -717,11 +717,18 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 		.texel_i8 = has_texel(ctx, RFX_VK_VIEW_R8I, RFX_VK_VIEW_RGBA32I),
 	};
 	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
-	/* Fusion needs the texel-buffer head kernel; RFX_NO_FUSE=1 runs
-	 * every layer in its own dispatch (to compare). */
+	/* A float head needs texel buffers, an int8 one int8 texel buffers
+	 * and a device without the packed dot product: the int8 head kernel
+	 * has no dot-product path, and fc_i8_dot after global_pool_i8
+	 * measured 20 % faster than it on lavapipe (resnet18's head), while
+	 * without the dot product the head is 35 % faster than the pair.
+	 * RFX_NO_FUSE=1 runs every layer in its own dispatch (to compare). */
 	const char *no_fuse = getenv("RFX_NO_FUSE");
-	int fuse = v->caps.texel && !(no_fuse && *no_fuse && strcmp(no_fuse, "0") != 0)
-		   ? RFX_PLAN_FUSE_HEAD : 0;
+	int fuse = (v->caps.texel ? RFX_PLAN_FUSE_HEAD : 0) |
+		   (v->caps.int8 && v->caps.texel_i8 && !v->caps.int_dot
+			    ? RFX_PLAN_FUSE_HEAD_I8 : 0);
+	if (no_fuse && *no_fuse && strcmp(no_fuse, "0") != 0)
+		fuse = 0;
 	st = rfx_plan_build(g, align, v->staging, fuse, &v->plan);
 	if (st == RFX_OK)
 		st = make_io(s, align);

@@ -1,16 +1,76 @@
-/* A classifier head in one dispatch → shaders/head.comp: GLOBAL_POOL ->
- * [RESHAPE] -> FC, as engine/vk/plan.c fused them, recorded at the FC.
- * Every input is read through a texel buffer. */
+/* A classifier head in one dispatch: GLOBAL_POOL -> [RESHAPE] -> FC, as
+ * engine/vk/plan.c fused them, recorded at the FC. Float heads run
+ * shaders/head.comp, int8 heads shaders/head_i8.comp (the integers of the
+ * two int8 layers); either reads every input through a texel buffer. */
 #include <stdio.h>
 
 #include "vk/ops.h"
 
-/* Invocations per workgroup; each computes 8 outputs. */
+/* Invocations per workgroup; each computes 8 outputs (float) or 4 (int8). */
 #define HEAD_LOCAL 64u
+#define HEAD_I8_OUTS 8u
 
 static uint8_t view_rgba(rfx_dtype dt)
 {
 	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_RGBA16F : RFX_VK_VIEW_RGBA32F;
+}
+
+/* The int8 head: the pool's integers (its zero point and rescale, the
+ * pooled tensor's zero point) and the FC's (its parameter block, output
+ * zero point and clamp). */
+static rfx_status head_i8(const rfx_graph *g, const rfx_layer *pool,
+                          const rfx_layer *fc, rfx_vk_dispatch *d, char *err,
+                          size_t errlen)
+{
+	const rfx_tensor *x = &g->tensors[pool->inputs[0]];
+	const rfx_tensor *w = &g->tensors[fc->inputs[1]];
+	uint32_t N = w->dims[0], K = w->dims[1];
+	uint32_t rows = (uint32_t)(rfx_tensor_elements(&g->tensors[pool->outputs[0]]) / K);
+	uint32_t t[4] = {pool->inputs[0], fc->inputs[1],
+			 rfx_vk_layer_params_binding(g, fc), fc->outputs[0]};
+	rfx_quant_layer qp = {0}, qf = {0};
+	rfx_status st;
+
+	if (rows > RFX_VK_MAX_GROUPS || N > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "layer '%s': a head of %u rows, %u outputs",
+			 fc->name, rows, N);
+		return RFX_E_UNSUPPORTED;
+	}
+	st = rfx_quant_layer_init(g, pool, &qp, err, errlen);
+	if (st == RFX_OK)
+		st = rfx_quant_layer_init(g, fc, &qf, err, errlen);
+	if (st == RFX_OK) {
+		snprintf(d->shader, sizeof(d->shader), "head_i8");
+		snprintf(d->variant, sizeof(d->variant), "head");
+		rfx_vk_bind(d, g, t, 4);
+		rfx_vk_push(d, (uint32_t[]){rows, K, N, x->dims[2] * x->dims[3],
+					    (uint32_t)pool->i[RFX_GPOOL_KIND],
+					    (uint32_t)qp.in_zp[0]}, 6);
+		rfx_vk_push_rq(d, qp.in_rq[0]);
+		rfx_vk_push(d, (uint32_t[]){(uint32_t)qf.in_zp[0],
+					    (uint32_t)qf.out_zp, (uint32_t)qf.lo,
+					    (uint32_t)qf.hi, K % 4 == 0}, 5);
+		d->view[0] = RFX_VK_VIEW_R8I;
+		d->view[1] = K % 4 == 0 ? RFX_VK_VIEW_RGBA8I : RFX_VK_VIEW_R8I;
+		d->view[2] = RFX_VK_VIEW_RGBA32I;
+		d->view[3] = RFX_VK_VIEW_STORAGE;
+		d->local[0] = HEAD_LOCAL;
+		d->local[1] = 1;
+		d->groups[0] = (N + HEAD_LOCAL * HEAD_I8_OUTS - 1) /
+			       (HEAD_LOCAL * HEAD_I8_OUTS);
+		d->groups[1] = rows;
+		d->groups[2] = 1;
+		/* The pool writes the pooled tensor's zero point; the FC reads
+		 * it as its own (a Reshape between them keeps it). */
+		if (qp.out_zp != qf.in_zp[0]) {
+			snprintf(err, errlen, "layer '%s': the pooled tensor's zero "
+				 "point differs between pool and fc", fc->name);
+			st = RFX_E_UNSUPPORTED;
+		}
+	}
+	rfx_quant_layer_finish(&qp);
+	rfx_quant_layer_finish(&qf);
+	return st;
 }
 
 rfx_status rfx_vk_op_head(const rfx_graph *g, uint32_t first, uint32_t last,
@@ -26,6 +86,8 @@ rfx_status rfx_vk_op_head(const rfx_graph *g, uint32_t first, uint32_t last,
 			 fc->name);
 		return RFX_E_UNSUPPORTED;
 	}
+	if (rfx_quant_layer_is_int8(fc))
+		return head_i8(g, pool, fc, d, err, errlen);
 	const rfx_tensor *x = &g->tensors[pool->inputs[0]];
 	const rfx_tensor *pooled = &g->tensors[pool->outputs[0]];
 	const rfx_tensor *w = &g->tensors[fc->inputs[1]];
