@@ -201,8 +201,8 @@ rfx_status rfx_vk_op_reduce_mean(const rfx_graph *, const rfx_layer *, rfx_vk_di
 /* A classifier head fused by the plan (engine/vk/plan.h): layers
  * first..last (GLOBAL_POOL -> [RESHAPE] -> FC) as one dispatch of
  * shaders/head.comp or, int8, head_i8.comp (engine/vk/ops/head.c),
- * variant "head", recorded at the FC; fused_into is the plan's map of each layer to the layer its
- * work runs in. */
+ * variant "head", recorded at the FC; fused_into is the plan's map of
+ * each layer to the layer its work runs in. */
 rfx_status rfx_vk_op_head(const rfx_graph *g, uint32_t first, uint32_t last,
                           const uint32_t *fused_into, rfx_vk_dispatch *d,
                           char *err, size_t errlen);
