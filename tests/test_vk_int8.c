@@ -38,15 +38,18 @@ static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
 
 /* kind: 0 dense, 1 depthwise, 2 grouped, 3 pointwise, 4 what the int8
  * Winograd serves (3x3, stride 1, dilation 1, group 1; the residual's conv
- * too), with more channels. */
+ * too), with more channels, 5 pointwise with stride 1 and channel counts
+ * that are multiples of 4 (what conv_i8_gemm4_tb serves, its texels
+ * shifted when H*W is not). */
 static void conv_case(int iter, int kind)
 {
 	rfx_builder b;
 	rfx_graph g;
 	char what[200];
 	int ties = iter % 3 == 2;
-	int wino = kind == 4;
-	uint32_t C = wino ? rnd(1, 40) : rnd(1, 9), N = rnd(1, 2), group = 1, M;
+	int wino = kind == 4, pw4 = kind == 5;
+	uint32_t C = wino ? rnd(1, 40) : pw4 ? 4 * rnd(1, 10) : rnd(1, 9);
+	uint32_t N = rnd(1, 2), group = 1, M;
 
 	if (kind == 1) {
 		group = C;
@@ -56,8 +59,10 @@ static void conv_case(int iter, int kind)
 		group = 2;
 		M = 2 * rnd(1, 5);
 	} else {
-		M = rnd(1, 11);
+		M = pw4 ? 4 * rnd(1, 5) : rnd(1, 11);
 	}
+	if (pw4)
+		kind = 3;
 	uint32_t kh = kind == 3 ? 1 : wino ? 3 : rnd(1, 5);
 	uint32_t kw = kind == 3 ? 1 : wino ? 3 : rnd(1, 5);
 	uint32_t dh = wino ? 1 : rnd(1, 2), dw = wino ? 1 : rnd(1, 2);
@@ -78,8 +83,8 @@ static void conv_case(int iter, int kind)
 					 (uint32_t[]){x, w, bias}, 3, y);
 	ck_assert_ptr_nonnull(l);
 	l->precision = RFX_DTYPE_I8;
-	l->i[RFX_CONV_STRIDE_H] = wino ? 1 : (int32_t)rnd(1, 2);
-	l->i[RFX_CONV_STRIDE_W] = wino ? 1 : (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_H] = wino || pw4 ? 1 : (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_W] = wino || pw4 ? 1 : (int32_t)rnd(1, 2);
 	l->i[RFX_CONV_PAD_T] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2 + 1);
 	l->i[RFX_CONV_PAD_L] = kind == 3 ? 0 : (int32_t)rnd(0, kw / 2);
 	l->i[RFX_CONV_PAD_B] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2);
@@ -197,6 +202,19 @@ START_TEST(test_conv2d_dw)
 }
 END_TEST
 
+/* The int8 1x1 GEMM in one dispatch (conv_i8_gemm4_tb) forced on the
+ * pointwise cases it serves. */
+START_TEST(test_conv2d_gemm4)
+{
+	force_variant = "conv_i8_gemm4_tb";
+	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	for (int i = 0; i < 12; i++)
+		conv_case(i, 5);
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
+}
+END_TEST
+
 /* The int8 1x1 GEMM (conv_i8_gemm_tb) forced on pointwise cases (stride
  * 1 or 2, residual). */
 START_TEST(test_conv2d_gemm)
@@ -254,7 +272,8 @@ static rfx_graph extreme_conv(uint32_t C, uint32_t k, int kind, int unit)
 /* The largest sums the texel kernels take, on each: conv_i8_wino_tb and
  * conv_i8_gemm_tb (1x1) sum fp32 products over channel blocks,
  * conv_i8_c4_tb over up to 128 taps (rows of the kernel, then channel
- * blocks), all join int32 sums between. Sums that climb to ~2^30 and cancel to 0, read one unit per
+ * blocks), conv_i8_gemm4_tb over 512 channels, all join int32 sums
+ * between. Sums that climb to ~2^30 and cancel to 0, read one unit per
  * output step: an fp32 partial sum past 2^24 (rounded) would show. Sums
  * whose 4x is just under 2^31 (the Winograd transforms' int32 arithmetic
  * wraps on the way). One more channel block and the Winograd refuses the
@@ -262,11 +281,11 @@ static rfx_graph extreme_conv(uint32_t C, uint32_t k, int kind, int unit)
 START_TEST(test_conv2d_extremes)
 {
 	static const char *const kernels[] = {"conv_i8_wino_tb", "conv_i8_c4_tb",
-					      "conv_i8_gemm_tb"};
+					      "conv_i8_gemm_tb", "conv_i8_gemm4_tb"};
 
 	use_dot = 0;
-	for (int k = 0; k < 3; k++) {
-		uint32_t ks = k == 2 ? 1 : 3;
+	for (int k = 0; k < 4; k++) {
+		uint32_t ks = k >= 2 ? 1 : 3;
 		force_variant = kernels[k];
 		setenv("RFX_FORCE_VARIANT", force_variant, 1);
 		/* 4 * 255 * 127 * 9 * C < 2^31 up to C = 1842; a 1x1 layer's
@@ -726,6 +745,7 @@ int main(void)
 		{"conv2d", test_conv2d},
 		{"conv2d_dw", test_conv2d_dw},
 		{"conv2d_gemm", test_conv2d_gemm},
+		{"conv2d_gemm4", test_conv2d_gemm4},
 		{"conv2d_wino", test_conv2d_wino},
 		{"conv2d_extremes", test_conv2d_extremes},
 		{"fc", test_fc},

@@ -124,6 +124,8 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * "pool2d_i8_tb" (the input through an R8I texel buffer), "pool2d_i8_sb";
  * int8 CONV2D, group 1: "conv_i8_wino_tb" (3x3, stride 1: Winograd
  * F(2x2, 3x3) in exact integers, engine/vk/ops/conv2d_wino.c),
+ * "conv_i8_gemm4_tb" (1x1, stride 1, no padding, N*C*H*W % 4 == 0: one
+ * dispatch reading 4 int8 pixels per fetch, fp32 weights),
  * "conv_i8_gemm_tb" (1x1, no padding, any stride: the same three steps
  * without a transform, an exact GEMM),
  * "conv_i8_c4_tb" (the input packed by 4 channels into the scratch
@@ -152,7 +154,7 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
  * packed): conv_gemm4_tb, conv_gemm_tb, conv_direct_tb, conv_c4_tb read
  * conv weights [M][K'] (K' = C*KH*KW), fc_tb fc weights [N][K], as
  * [ceil(M/8)*2][K'][4] (four output channels per texel, zero padded) in
- * the weights' own dtype; conv_wino_tb, conv_wino4_tb and conv_i8_wino_tb
+ * the weights' own dtype (conv_i8_gemm4_tb: its int8 weights as fp32); conv_wino_tb, conv_wino4_tb and conv_i8_wino_tb
  * their transformed weights (rfx_vk_wino_pack()), conv_i8_gemm_tb its
  * weights as fp32 the same way (tile 1, no transform); conv_i8_c4_tb int8 [ceil(M/8)][ceil(C/4)]
  * [KK][8][4]. Bytes into *bytes (0 when the variant reads none); fills

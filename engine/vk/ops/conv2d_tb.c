@@ -120,6 +120,10 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 		if (caps->int8 && caps->texel_i8) {
 			if (caps->texel && rfx_vk_wino_i8_serves(g, l))
 				v[n++] = "conv_i8_wino_tb";
+			const rfx_tensor *x = &g->tensors[l->inputs[0]];
+			if (caps->texel && is_pointwise(g, l) &&
+			    rfx_tensor_elements(x) % 4 == 0) /* whole texels */
+				v[n++] = "conv_i8_gemm4_tb";
 			if (caps->texel && is_1x1(g, l))
 				v[n++] = "conv_i8_gemm_tb";
 			v[n++] = "conv_i8_c4_tb";
@@ -215,12 +219,13 @@ static int wino_tile(const char *variant)
 	return strcmp(variant, "conv_wino4_tb") == 0 ? 4 : 0;
 }
 
-/* Whether a texel kernel reads the [quads][K][4] packing. */
+/* Whether a texel kernel reads the [quads][K][4] packing (conv_i8_gemm4_tb:
+ * its int8 weights as fp32). */
 static int reads_quads(const char *variant)
 {
 	static const char *const names[] = {
 		"conv_gemm4_tb", "conv_gemm4s_tb", "conv_gemm_tb", "conv_direct_tb",
-		"conv_c4_tb", "fc_tb",
+		"conv_c4_tb", "fc_tb", "conv_i8_gemm4_tb",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -253,6 +258,18 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
 	M = w->dims[0];
 	K = M ? rfx_tensor_elements(w) / M : 0;
 	quads = (M + OB - 1) / OB * (OB / 4);
+	if (w->dtype == RFX_DTYPE_I8) { /* as fp32: integers */
+		float *out = dst;
+		*bytes = quads * K * 4 * sizeof(float);
+		if (!dst)
+			return;
+		memset(dst, 0, *bytes);
+		for (uint64_t m = 0; m < M; m++)
+			for (uint64_t k = 0; k < K; k++)
+				out[((m / 4) * K + k) * 4 + m % 4] =
+					((const int8_t *)w->data)[m * K + k];
+		return;
+	}
 	*bytes = quads * K * 4 * es;
 	if (!dst)
 		return;
@@ -461,6 +478,50 @@ static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
 	return st;
 }
 
+/* int8 1x1, stride 1 → shaders/conv_i8_gemm4_tb.comp, one dispatch: X
+ * read as it is, 4 pixels per RGBA8I texel. */
+static rfx_status conv_i8_gemm4_tb(const rfx_graph *g, const rfx_layer *l,
+                                   rfx_vk_dispatch *d, char *err, size_t errlen)
+{
+	const rfx_tensor *y = &g->tensors[l->outputs[0]];
+	int has_res = l->n_inputs > 3;
+	uint32_t t[5] = {l->inputs[0], rfx_vk_layer_packed_binding(g, l),
+			 rfx_vk_layer_params_binding(g, l),
+			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
+	uint64_t HW = (uint64_t)y->dims[2] * y->dims[3];
+	uint64_t npb = (HW + PB - 1) / PB, nmb = (y->dims[1] + OB - 1) / OB;
+	rfx_quant_layer q;
+	rfx_status st;
+
+	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
+		return st;
+	rfx_vk_bind(d, g, t, 5);
+	snprintf(d->shader, sizeof(d->shader), "conv_i8_gemm4_tb");
+	d->view[0] = RFX_VK_VIEW_RGBA8I;
+	d->view[1] = RFX_VK_VIEW_RGBA32F;
+	d->view[2] = RFX_VK_VIEW_RGBA32I;
+	d->view[3] = RFX_VK_VIEW_R8I;
+	d->view[4] = RFX_VK_VIEW_STORAGE;
+	rfx_vk_push_conv_geometry(d, g, l);
+	uint32_t pc[] = {
+		(uint32_t)npb, (uint32_t)nmb,
+		(uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
+		(uint32_t)q.lo, (uint32_t)q.hi,
+		(uint32_t)has_res, (uint32_t)q.in_zp[3],
+	};
+	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	rfx_vk_push_rq(d, q.in_rq[3]);
+	rfx_vk_push_rq(d, q.sum_rq);
+	rfx_quant_layer_finish(&q);
+	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
+	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
+		snprintf(err, errlen, "batch %u", y->dims[0]);
+		st = RFX_E_UNSUPPORTED;
+	}
+	d->groups[2] = y->dims[0];
+	return st;
+}
+
 /* int8 depthwise → shaders/conv_i8_dw_tb.comp (weights as they are). */
 static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
                                 rfx_vk_dispatch *d, char *err, size_t errlen)
@@ -563,6 +624,8 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 			st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
 		} else if (strcmp(variant, "conv_i8_dw_tb") == 0) {
 			st = conv_i8_dw_tb(g, l, d, e, sizeof(e));
+		} else if (strcmp(variant, "conv_i8_gemm4_tb") == 0) {
+			st = conv_i8_gemm4_tb(g, l, d, e, sizeof(e));
 		} else if (tile) {
 			k = 3;
 			st = rfx_vk_conv_wino(g, l, tile, d, e, sizeof(e));
