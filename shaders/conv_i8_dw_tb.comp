@@ -8,6 +8,9 @@
 // sum has only KH*KW terms: plain int32 arithmetic, the integers of
 // engine/cpu/conv2d.c (acc = bias_q + sum over the taps inside the input
 // of (x - z_x) * w, wrapping), then the int8 end of conv_i8_store.glsl.
+// DW3 (3x3, dilation 1, stride DW3 both ways, 1 or 2 at compile time):
+// each input row's window of (PB - 1) * DW3 + 3 pixels is fetched once
+// for the 3 taps of the PB outputs, as conv_tb.comp's DW3 does.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "int8.glsl"
@@ -51,6 +54,28 @@ void main()
 		acc[i] = pr.x;
 	int xbase = int((n * p.C + c) * p.H * p.W);
 	int wrow = int(m * p.KH * p.KW);
+#ifdef DW3
+#define WIN ((PB - 1) * DW3 + 3)
+	int ix0 = int(ox0 * DW3) - int(p.PL);
+	for (uint ky = 0; ky < 3u; ky++) {
+		int iy = int(oy * DW3 + ky) - int(p.PT);
+		if (iy < 0 || iy >= int(p.H))
+			continue;
+		int win[WIN];
+		for (int k = 0; k < WIN; k++) {
+			int ix = ix0 + k;
+			bool in_ = ix >= 0 && ix < int(p.W);
+			int xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0).r - p.zx;
+			win[k] = in_ ? xv : 0;
+		}
+		int wk = wrow + int(ky * 3u);
+		int w0 = texelFetch(w, wk).r, w1 = texelFetch(w, wk + 1).r;
+		int w2 = texelFetch(w, wk + 2).r;
+		for (uint i = 0; i < PB; i++)
+			acc[i] += w0 * win[i * DW3] + w1 * win[i * DW3 + 1u] +
+				  w2 * win[i * DW3 + 2u];
+	}
+#else
 	for (uint ky = 0; ky < p.KH; ky++) {
 		int iy = int(oy * p.SH + ky * p.DH) - int(p.PT);
 		if (iy < 0 || iy >= int(p.H))
@@ -65,6 +90,7 @@ void main()
 			}
 		}
 	}
+#endif
 	for (uint i = 0; i < PB; i++)
 		if (ox0 + i < p.OW)
 			store(n, m, oy * p.OW + ox0 + i, acc[i], pr);

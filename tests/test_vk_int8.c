@@ -40,17 +40,20 @@ static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
  * Winograd serves (3x3, stride 1, dilation 1, group 1; the residual's conv
  * too), with more channels, 5 pointwise with stride 1 and channel counts
  * that are multiples of 4 (what conv_i8_gemm4_tb serves, its texels
- * shifted when H*W is not). */
+ * shifted when H*W is not), 6 depthwise 3x3, dilation 1, the same stride
+ * 1 or 2 both ways (conv_i8_dw3_tb). */
 static void conv_case(int iter, int kind)
 {
 	rfx_builder b;
 	rfx_graph g;
 	char what[200];
 	int ties = iter % 3 == 2;
-	int wino = kind == 4, pw4 = kind == 5;
+	int wino = kind == 4, pw4 = kind == 5, dw3 = kind == 6;
 	uint32_t C = wino ? rnd(1, 40) : pw4 ? 4 * rnd(1, 10) : rnd(1, 9);
 	uint32_t N = rnd(1, 2), group = 1, M;
 
+	if (dw3)
+		kind = 1;
 	if (kind == 1) {
 		group = C;
 		M = C * rnd(1, 2);
@@ -63,9 +66,9 @@ static void conv_case(int iter, int kind)
 	}
 	if (pw4)
 		kind = 3;
-	uint32_t kh = kind == 3 ? 1 : wino ? 3 : rnd(1, 5);
-	uint32_t kw = kind == 3 ? 1 : wino ? 3 : rnd(1, 5);
-	uint32_t dh = wino ? 1 : rnd(1, 2), dw = wino ? 1 : rnd(1, 2);
+	uint32_t kh = kind == 3 ? 1 : wino || dw3 ? 3 : rnd(1, 5);
+	uint32_t kw = kind == 3 ? 1 : wino || dw3 ? 3 : rnd(1, 5);
+	uint32_t dh = wino || dw3 ? 1 : rnd(1, 2), dw = wino || dw3 ? 1 : rnd(1, 2);
 	uint32_t H = (kh - 1) * dh + rnd(1, 11), W = (kw - 1) * dw + rnd(1, 11);
 	uint32_t xd[4] = {N, C, H, W}, wd[4] = {M, C / group, kh, kw};
 	uint32_t w, bias;
@@ -84,7 +87,8 @@ static void conv_case(int iter, int kind)
 	ck_assert_ptr_nonnull(l);
 	l->precision = RFX_DTYPE_I8;
 	l->i[RFX_CONV_STRIDE_H] = wino || pw4 ? 1 : (int32_t)rnd(1, 2);
-	l->i[RFX_CONV_STRIDE_W] = wino || pw4 ? 1 : (int32_t)rnd(1, 2);
+	l->i[RFX_CONV_STRIDE_W] = wino || pw4 ? 1 : dw3 ? l->i[RFX_CONV_STRIDE_H]
+					    : (int32_t)rnd(1, 2);
 	l->i[RFX_CONV_PAD_T] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2 + 1);
 	l->i[RFX_CONV_PAD_L] = kind == 3 ? 0 : (int32_t)rnd(0, kw / 2);
 	l->i[RFX_CONV_PAD_B] = kind == 3 ? 0 : (int32_t)rnd(0, kh / 2);
@@ -189,14 +193,19 @@ START_TEST(test_conv2d)
 }
 END_TEST
 
-/* The int8 depthwise texel kernel forced on depthwise cases (any kernel,
- * stride, dilation, padding, channel multiplier 1 or 2, residual). */
+/* The int8 depthwise texel kernels forced on depthwise cases: conv_i8_dw_tb
+ * on any kernel, stride, dilation, padding, channel multiplier 1 or 2,
+ * residual; conv_i8_dw3_tb on 3x3, dilation 1, stride 1 or 2 (kind 6). */
 START_TEST(test_conv2d_dw)
 {
 	force_variant = "conv_i8_dw_tb";
 	setenv("RFX_FORCE_VARIANT", force_variant, 1);
 	for (int i = 0; i < 12; i++)
 		conv_case(i, 1);
+	force_variant = "conv_i8_dw3_tb";
+	setenv("RFX_FORCE_VARIANT", force_variant, 1);
+	for (int i = 0; i < 12; i++)
+		conv_case(i, 6);
 	force_variant = NULL;
 	unsetenv("RFX_FORCE_VARIANT");
 }

@@ -173,8 +173,8 @@ void check_graph(rfx_graph *g, const char *what)
 	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
 	rfx_vk_session_stats_get(&r.s, &stats);
 	dot_seen = (int)stats.int8_dot;
-	/* the depthwise kernels' names say "_dw_" */
-	int dw = force_variant && strstr(force_variant, "_dw_") != NULL;
+	/* the depthwise kernels' names say "_dw" */
+	int dw = force_variant && strstr(force_variant, "_dw") != NULL;
 	for (uint32_t l = 0; force_variant && l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
 		if (ly->op == RFX_OP_CONV2D && (ly->i[RFX_CONV_GROUP] > 1) == dw)

@@ -12,7 +12,7 @@ extern rfx_context *ctx;  /* the test's Vulkan context (setup) */
 extern uint32_t seed;     /* every random choice; reset by setup */
 extern int use_dot;       /* the path under test: 0 forces RFX_NO_INT_DOT */
 /* The convolution kernel forced through RFX_FORCE_VARIANT, which every
- * group-1 conv layer must run, or with a depthwise kernel ("_dw_" in its
+ * group-1 conv layer must run, or with a depthwise kernel ("_dw" in its
  * name) every grouped one (NULL: the default choice, unchecked). */
 extern const char *force_variant;
 extern int dot_seen;      /* dispatches on the dot product in the last graph */

@@ -131,8 +131,9 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * "conv_i8_c4_tb" (the input packed by 4 channels into the scratch
  * buffer, 8x8 int32 register blocks), "conv2d_i8_sb" (storage buffers,
  * the packed dot product where the device has it); int8 depthwise:
- * "conv_i8_dw_tb" (texel buffers, a channel x 8 pixels of a row per
- * invocation), "conv2d_i8_sb".
+ * "conv_i8_dw3_tb" (3x3, dilation 1, stride 1 or 2 both ways: row windows
+ * as conv_dw3_tb), "conv_i8_dw_tb" (texel buffers, a channel x 8 pixels of
+ * a row per invocation), "conv2d_i8_sb".
  *
  * rfx_vk_layer_variants() writes the names that serve l on a device with
  * `caps` into out[0..cap), in the order a device takes without measuring,

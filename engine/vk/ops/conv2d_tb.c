@@ -113,6 +113,8 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 	 * ends first: fewest fetches per multiply-add first. */
 	if (int8_dw(g, l)) {
 		if (caps->int8 && caps->texel_i8) {
+			if (is_dw3(g, l))
+				v[n++] = "conv_i8_dw3_tb";
 			v[n++] = "conv_i8_dw_tb";
 			v[n++] = "conv2d_i8_sb";
 		}
@@ -522,9 +524,11 @@ static rfx_status conv_i8_gemm4_tb(const rfx_graph *g, const rfx_layer *l,
 	return st;
 }
 
-/* int8 depthwise → shaders/conv_i8_dw_tb.comp (weights as they are). */
+/* int8 depthwise → shaders/conv_i8_dw_tb.comp (weights as they are);
+ * dw3: its row-window kernel for 3x3, dilation 1, stride 1 or 2. */
 static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
-                                rfx_vk_dispatch *d, char *err, size_t errlen)
+                                int dw3, rfx_vk_dispatch *d, char *err,
+                                size_t errlen)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
@@ -539,6 +543,9 @@ static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
 		return st;
 	rfx_vk_bind(d, g, t, 5);
 	snprintf(d->shader, sizeof(d->shader), "conv_i8_dw_tb");
+	if (dw3)
+		snprintf(d->shader, sizeof(d->shader), "conv_i8_dw3s%d_tb",
+			 l->i[RFX_CONV_STRIDE_H]);
 	d->view[0] = RFX_VK_VIEW_R8I;
 	d->view[1] = RFX_VK_VIEW_R8I;
 	d->view[2] = RFX_VK_VIEW_RGBA32I;
@@ -622,8 +629,10 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 		if (strcmp(variant, "conv_i8_c4_tb") == 0) {
 			k = 2;
 			st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
-		} else if (strcmp(variant, "conv_i8_dw_tb") == 0) {
-			st = conv_i8_dw_tb(g, l, d, e, sizeof(e));
+		} else if (strcmp(variant, "conv_i8_dw_tb") == 0 ||
+			   strcmp(variant, "conv_i8_dw3_tb") == 0) {
+			st = conv_i8_dw_tb(g, l, strcmp(variant, "conv_i8_dw3_tb") == 0,
+					   d, e, sizeof(e));
 		} else if (strcmp(variant, "conv_i8_gemm4_tb") == 0) {
 			st = conv_i8_gemm4_tb(g, l, d, e, sizeof(e));
 		} else if (tile) {
