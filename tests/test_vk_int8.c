@@ -131,6 +131,18 @@ static void conv_case(int iter, int kind)
 	check_graph(&g, what);
 }
 
+/* 12 cases of `kind` with `variant` forced (every layer it serves must
+ * run it). */
+static void forced_cases(const char *variant, int kind)
+{
+	force_variant = variant;
+	setenv("RFX_FORCE_VARIANT", variant, 1);
+	for (int i = 0; i < 12; i++)
+		conv_case(i, kind);
+	force_variant = NULL;
+	unsetenv("RFX_FORCE_VARIANT");
+}
+
 static void fc_case(int iter)
 {
 	rfx_builder b;
@@ -198,16 +210,8 @@ END_TEST
  * residual; conv_i8_dw3_tb on 3x3, dilation 1, stride 1 or 2 (kind 6). */
 START_TEST(test_conv2d_dw)
 {
-	force_variant = "conv_i8_dw_tb";
-	setenv("RFX_FORCE_VARIANT", force_variant, 1);
-	for (int i = 0; i < 12; i++)
-		conv_case(i, 1);
-	force_variant = "conv_i8_dw3_tb";
-	setenv("RFX_FORCE_VARIANT", force_variant, 1);
-	for (int i = 0; i < 12; i++)
-		conv_case(i, 6);
-	force_variant = NULL;
-	unsetenv("RFX_FORCE_VARIANT");
+	forced_cases("conv_i8_dw_tb", 1);
+	forced_cases("conv_i8_dw3_tb", 6);
 }
 END_TEST
 
@@ -215,12 +219,7 @@ END_TEST
  * pointwise cases it serves. */
 START_TEST(test_conv2d_gemm4)
 {
-	force_variant = "conv_i8_gemm4_tb";
-	setenv("RFX_FORCE_VARIANT", force_variant, 1);
-	for (int i = 0; i < 12; i++)
-		conv_case(i, 5);
-	force_variant = NULL;
-	unsetenv("RFX_FORCE_VARIANT");
+	forced_cases("conv_i8_gemm4_tb", 5);
 }
 END_TEST
 
@@ -228,24 +227,14 @@ END_TEST
  * 1 or 2, residual). */
 START_TEST(test_conv2d_gemm)
 {
-	force_variant = "conv_i8_gemm_tb";
-	setenv("RFX_FORCE_VARIANT", force_variant, 1);
-	for (int i = 0; i < 12; i++)
-		conv_case(i, 3);
-	force_variant = NULL;
-	unsetenv("RFX_FORCE_VARIANT");
+	forced_cases("conv_i8_gemm_tb", 3);
 }
 END_TEST
 
 /* The int8 Winograd (conv_i8_wino_tb) forced on the shapes it serves. */
 START_TEST(test_conv2d_wino)
 {
-	force_variant = "conv_i8_wino_tb";
-	setenv("RFX_FORCE_VARIANT", force_variant, 1);
-	for (int i = 0; i < 12; i++)
-		conv_case(i, 4);
-	force_variant = NULL;
-	unsetenv("RFX_FORCE_VARIANT");
+	forced_cases("conv_i8_wino_tb", 4);
 }
 END_TEST
 

@@ -429,49 +429,42 @@ static rfx_status repack_c4_i8(const rfx_graph *g, const rfx_layer *l,
 	return rfx_vk_groups_1d(d, total, err, errlen);
 }
 
-/* int8 → repack_c4_i8 then shaders/conv_i8_c4_tb.comp (two dispatches). */
-static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
-                                rfx_vk_dispatch *d, char *err, size_t errlen)
+/* The dispatch of an int8 texel convolution kernel (conv_i8_c4_tb,
+ * conv_i8_gemm4_tb, conv_i8_dw*_tb): X and W at bindings 0 and 1 through
+ * the given views, then the parameter block, the residual (X again when
+ * there is none: never read) and Y; push constants the geometry, the
+ * kernel's block counts, then the int8 end's (conv_i8_store.glsl);
+ * `invocations` per image, the batch in z. */
+static rfx_status conv_i8_texel(const rfx_graph *g, const rfx_layer *l,
+                                const rfx_quant_layer *q, uint32_t xt,
+                                uint8_t xview, uint32_t wt, uint8_t wview,
+                                const uint32_t *blocks, uint32_t n_blocks,
+                                uint64_t invocations, rfx_vk_dispatch *d,
+                                char *err, size_t errlen)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
-	uint32_t t[5] = {RFX_VK_SCRATCH(g), rfx_vk_layer_packed_binding(g, l),
-			 rfx_vk_layer_params_binding(g, l),
+	uint32_t t[5] = {xt, wt, rfx_vk_layer_params_binding(g, l),
 			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
-	uint64_t HW = (uint64_t)y->dims[2] * y->dims[3];
-	uint64_t npb = (HW + PB - 1) / PB, nmb = (y->dims[1] + OB - 1) / OB;
-	rfx_quant_layer q;
 	rfx_status st;
 
-	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
-		return st;
-	memset(d, 0, 2 * sizeof(*d));
-	st = repack_c4_i8(g, l, q.in_zp[0], d, err, errlen);
-	if (st != RFX_OK) {
-		rfx_quant_layer_finish(&q);
-		return st;
-	}
-	d++;
 	rfx_vk_bind(d, g, t, 5);
-	snprintf(d->shader, sizeof(d->shader), "conv_i8_c4_tb");
-	d->scratch_bytes = d[-1].scratch_bytes;
-	d->view[0] = RFX_VK_VIEW_RGBA8I;
-	d->view[1] = RFX_VK_VIEW_RGBA8I;
+	d->view[0] = xview;
+	d->view[1] = wview;
 	d->view[2] = RFX_VK_VIEW_RGBA32I;
 	d->view[3] = RFX_VK_VIEW_R8I;
 	d->view[4] = RFX_VK_VIEW_STORAGE;
 	rfx_vk_push_conv_geometry(d, g, l);
+	rfx_vk_push(d, blocks, n_blocks);
 	uint32_t pc[] = {
-		(uint32_t)npb, (uint32_t)nmb,
-		(uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
-		(uint32_t)q.lo, (uint32_t)q.hi,
-		(uint32_t)has_res, (uint32_t)q.in_zp[3],
+		(uint32_t)q->in_zp[0], (uint32_t)q->out_zp,
+		(uint32_t)q->lo, (uint32_t)q->hi,
+		(uint32_t)has_res, (uint32_t)q->in_zp[3],
 	};
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
-	rfx_vk_push_rq(d, q.in_rq[3]);
-	rfx_vk_push_rq(d, q.sum_rq);
-	rfx_quant_layer_finish(&q);
-	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
+	rfx_vk_push_rq(d, q->in_rq[3]);
+	rfx_vk_push_rq(d, q->sum_rq);
+	st = rfx_vk_groups_1d(d, invocations, err, errlen);
 	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
 		snprintf(err, errlen, "batch %u", y->dims[0]);
 		st = RFX_E_UNSUPPORTED;
@@ -480,47 +473,38 @@ static rfx_status conv_i8_c4_tb(const rfx_graph *g, const rfx_layer *l,
 	return st;
 }
 
-/* int8 1x1, stride 1 → shaders/conv_i8_gemm4_tb.comp, one dispatch: X
- * read as it is, 4 pixels per RGBA8I texel. */
-static rfx_status conv_i8_gemm4_tb(const rfx_graph *g, const rfx_layer *l,
-                                   rfx_vk_dispatch *d, char *err, size_t errlen)
+/* int8, group 1: conv_i8_c4_tb (repack_c4_i8 then shaders/conv_i8_c4_tb.comp,
+ * two dispatches into d[0..2)) or conv_i8_gemm4_tb (1x1, stride 1:
+ * shaders/conv_i8_gemm4_tb.comp reading X as it is, 4 pixels per RGBA8I
+ * texel, one dispatch). */
+static rfx_status conv_i8_tb(const rfx_graph *g, const rfx_layer *l,
+                             int gemm4, rfx_vk_dispatch *d, char *err,
+                             size_t errlen)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
-	int has_res = l->n_inputs > 3;
-	uint32_t t[5] = {l->inputs[0], rfx_vk_layer_packed_binding(g, l),
-			 rfx_vk_layer_params_binding(g, l),
-			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
 	uint64_t HW = (uint64_t)y->dims[2] * y->dims[3];
 	uint64_t npb = (HW + PB - 1) / PB, nmb = (y->dims[1] + OB - 1) / OB;
+	uint32_t blocks[2] = {(uint32_t)npb, (uint32_t)nmb};
 	rfx_quant_layer q;
 	rfx_status st;
 
 	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
 		return st;
-	rfx_vk_bind(d, g, t, 5);
-	snprintf(d->shader, sizeof(d->shader), "conv_i8_gemm4_tb");
-	d->view[0] = RFX_VK_VIEW_RGBA8I;
-	d->view[1] = RFX_VK_VIEW_RGBA32F;
-	d->view[2] = RFX_VK_VIEW_RGBA32I;
-	d->view[3] = RFX_VK_VIEW_R8I;
-	d->view[4] = RFX_VK_VIEW_STORAGE;
-	rfx_vk_push_conv_geometry(d, g, l);
-	uint32_t pc[] = {
-		(uint32_t)npb, (uint32_t)nmb,
-		(uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
-		(uint32_t)q.lo, (uint32_t)q.hi,
-		(uint32_t)has_res, (uint32_t)q.in_zp[3],
-	};
-	rfx_vk_push(d, pc, sizeof(pc) / 4);
-	rfx_vk_push_rq(d, q.in_rq[3]);
-	rfx_vk_push_rq(d, q.sum_rq);
-	rfx_quant_layer_finish(&q);
-	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
-	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
-		snprintf(err, errlen, "batch %u", y->dims[0]);
-		st = RFX_E_UNSUPPORTED;
+	if (!gemm4) {
+		memset(d, 0, 2 * sizeof(*d));
+		st = repack_c4_i8(g, l, q.in_zp[0], d, err, errlen);
+		d++;
+		d->scratch_bytes = d[-1].scratch_bytes;
 	}
-	d->groups[2] = y->dims[0];
+	if (st == RFX_OK)
+		st = conv_i8_texel(g, l, &q,
+				   gemm4 ? l->inputs[0] : RFX_VK_SCRATCH(g),
+				   RFX_VK_VIEW_RGBA8I, rfx_vk_layer_packed_binding(g, l),
+				   gemm4 ? RFX_VK_VIEW_RGBA32F : RFX_VK_VIEW_RGBA8I,
+				   blocks, 2, npb * nmb, d, err, errlen);
+	snprintf(d->shader, sizeof(d->shader), "%s",
+		 gemm4 ? "conv_i8_gemm4_tb" : "conv_i8_c4_tb");
+	rfx_quant_layer_finish(&q);
 	return st;
 }
 
@@ -531,42 +515,20 @@ static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
                                 size_t errlen)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
-	int has_res = l->n_inputs > 3;
-	uint32_t t[5] = {l->inputs[0], l->inputs[1],
-			 rfx_vk_layer_params_binding(g, l),
-			 has_res ? l->inputs[3] : l->inputs[0], l->outputs[0]};
-	uint64_t nrb = (y->dims[3] + PB - 1) / PB;
+	uint32_t nrb = (y->dims[3] + PB - 1) / PB;
 	rfx_quant_layer q;
 	rfx_status st;
 
 	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
 		return st;
-	rfx_vk_bind(d, g, t, 5);
+	st = conv_i8_texel(g, l, &q, l->inputs[0], RFX_VK_VIEW_R8I, l->inputs[1],
+			   RFX_VK_VIEW_R8I, &nrb, 1,
+			   (uint64_t)y->dims[2] * nrb * y->dims[1], d, err, errlen);
 	snprintf(d->shader, sizeof(d->shader), "conv_i8_dw_tb");
 	if (dw3)
 		snprintf(d->shader, sizeof(d->shader), "conv_i8_dw3s%d_tb",
 			 l->i[RFX_CONV_STRIDE_H]);
-	d->view[0] = RFX_VK_VIEW_R8I;
-	d->view[1] = RFX_VK_VIEW_R8I;
-	d->view[2] = RFX_VK_VIEW_RGBA32I;
-	d->view[3] = RFX_VK_VIEW_R8I;
-	d->view[4] = RFX_VK_VIEW_STORAGE;
-	rfx_vk_push_conv_geometry(d, g, l);
-	uint32_t pc[] = {
-		(uint32_t)nrb, (uint32_t)q.in_zp[0], (uint32_t)q.out_zp,
-		(uint32_t)q.lo, (uint32_t)q.hi, (uint32_t)has_res,
-		(uint32_t)q.in_zp[3],
-	};
-	rfx_vk_push(d, pc, sizeof(pc) / 4);
-	rfx_vk_push_rq(d, q.in_rq[3]);
-	rfx_vk_push_rq(d, q.sum_rq);
 	rfx_quant_layer_finish(&q);
-	st = rfx_vk_groups_1d(d, (uint64_t)y->dims[2] * nrb * y->dims[1], err, errlen);
-	if (st == RFX_OK && y->dims[0] > RFX_VK_MAX_GROUPS) {
-		snprintf(err, errlen, "batch %u", y->dims[0]);
-		st = RFX_E_UNSUPPORTED;
-	}
-	d->groups[2] = y->dims[0];
 	return st;
 }
 
@@ -628,13 +590,13 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 	else {
 		if (strcmp(variant, "conv_i8_c4_tb") == 0) {
 			k = 2;
-			st = conv_i8_c4_tb(g, l, d, e, sizeof(e));
+			st = conv_i8_tb(g, l, 0, d, e, sizeof(e));
 		} else if (strcmp(variant, "conv_i8_dw_tb") == 0 ||
 			   strcmp(variant, "conv_i8_dw3_tb") == 0) {
 			st = conv_i8_dw_tb(g, l, strcmp(variant, "conv_i8_dw3_tb") == 0,
 					   d, e, sizeof(e));
 		} else if (strcmp(variant, "conv_i8_gemm4_tb") == 0) {
-			st = conv_i8_gemm4_tb(g, l, d, e, sizeof(e));
+			st = conv_i8_tb(g, l, 1, d, e, sizeof(e));
 		} else if (tile) {
 			k = 3;
 			st = rfx_vk_conv_wino(g, l, tile, d, e, sizeof(e));
