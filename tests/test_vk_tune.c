@@ -251,7 +251,9 @@ START_TEST(test_file_is_obeyed)
 }
 END_TEST
 
-/* Damaged or foreign tuning files are measured over and rewritten. */
+/* Damaged or foreign tuning files are measured over and rewritten: a
+ * file written by a library with other candidate kernels (the header's
+ * "kernels" hash) too. */
 START_TEST(test_damaged_file)
 {
 	static const char *const bad[] = {
@@ -259,6 +261,7 @@ START_TEST(test_damaged_file)
 		"garbage\n",
 		"reflex-tune 1 device 0000:0000 driver 00000000 model 0 layers 1\n",
 		NULL, /* the right header, then a bad line (below) */
+		"kernels", /* the right header but for its kernels hash */
 	};
 	char path[256], hdr[256];
 	FILE *f;
@@ -270,10 +273,15 @@ START_TEST(test_damaged_file)
 	fclose(f);
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		f = fopen(path, "w");
-		if (bad[k])
+		if (bad[k] && strcmp(bad[k], "kernels") == 0) {
+			char *h = strstr(hdr, " kernels ");
+			ck_assert_ptr_nonnull(h);
+			fprintf(f, "%.*s kernels 0123456789abcdef\n", (int)(h - hdr), hdr);
+		} else if (bad[k]) {
 			fputs(bad[k], f);
-		else
+		} else {
 			fprintf(f, "%s99999 conv2d_sb\n", hdr);
+		}
 		fclose(f);
 		rfx_session *s = make(RFX_TUNE_AUTO, 600000, 1);
 		check_output(s);

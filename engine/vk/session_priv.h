@@ -84,6 +84,9 @@ const rfx_vk_kernel *rfx_vk_session_kernel_of(const struct rfx_vk_session *v,
  * buffers (vk_session_record.c). */
 rfx_status rfx_vk_session_record(rfx_session *s, const rfx_session_options *opt);
 
+/* What this device offers the kernels (ops.h), as sessions see it now
+ * (RFX_NO_INT_DOT read here). */
+rfx_vk_caps rfx_vk_device_caps(rfx_context *ctx);
 /* Builds s->vk (vk_session.c) with the given per-layer choice (NULL: the
  * default order); `tuned` is what rfx_vk_session_tuned() will report. */
 rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,

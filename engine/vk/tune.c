@@ -56,15 +56,39 @@ static uint32_t budget_ms(const rfx_session_options *opt)
 	return DEFAULT_BUDGET_MS;
 }
 
-/* The first line of a tuning file: what it is valid for. */
-static void header(rfx_context *ctx, const rfx_model *m, char *out, size_t len)
+/* FNV-1a over every layer's candidate kernels, in order: a library with
+ * other kernels (a new variant, another default order) has chosen among
+ * other candidates, so its file must not be read as this one's. */
+static uint64_t candidates_hash(const rfx_session *s)
 {
+	const rfx_graph *g = &s->model->graph;
+	rfx_vk_caps caps = rfx_vk_device_caps(s->model->ctx);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint32_t l = 0; l < g->n_layers; l++) {
+		const char *names[RFX_VK_MAX_VARIANTS];
+		uint32_t n = rfx_vk_layer_variants(g, &g->layers[l], &caps, names,
+						   RFX_VK_MAX_VARIANTS);
+		for (uint32_t i = 0; i <= n; i++) /* the layer's end counts too */
+			for (const char *c = i < n ? names[i] : ";"; *c; c++)
+				h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The first line of a tuning file: what it is valid for (the device and
+ * driver, the model, the candidate kernels). */
+static void header(rfx_context *ctx, const rfx_session *s, char *out,
+                   size_t len)
+{
+	const rfx_model *m = s->model;
 	VkPhysicalDeviceProperties p;
 
 	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
 	snprintf(out, len, "reflex-tune 1 device %04x:%04x driver %08x model "
-		 "%016llx layers %u\n", p.vendorID, p.deviceID, p.driverVersion,
-		 (unsigned long long)m->id, m->graph.n_layers);
+		 "%016llx layers %u kernels %016llx\n", p.vendorID, p.deviceID,
+		 p.driverVersion, (unsigned long long)m->id, m->graph.n_layers,
+		 (unsigned long long)candidates_hash(s));
 }
 
 static int tune_path(rfx_context *ctx, const rfx_model *m,
@@ -322,7 +346,7 @@ rfx_status rfx_vk_tune(rfx_session *s, const rfx_session_options *opt,
 	rfx_context *ctx = s->model->ctx;
 	const rfx_graph *g = &s->model->graph;
 	const char *forced = getenv("RFX_FORCE_VARIANT");
-	char path[640], hdr[128];
+	char path[640], hdr[160];
 	int have_path, r;
 	uint32_t budget = budget_ms(opt);
 	struct layer_choice *c;
@@ -334,7 +358,7 @@ rfx_status rfx_vk_tune(rfx_session *s, const rfx_session_options *opt,
 		return RFX_OK;
 	if (!(c = calloc(g->n_layers ? g->n_layers : 1, sizeof(*c))))
 		return RFX_E_OUT_OF_MEMORY;
-	header(ctx, s->model, hdr, sizeof(hdr));
+	header(ctx, s, hdr, sizeof(hdr));
 	have_path = tune_path(ctx, s->model, opt, path, sizeof(path));
 	if (have_path && opt->tune != RFX_TUNE_ALWAYS) {
 		r = read_file(path, hdr, g->n_layers, c);

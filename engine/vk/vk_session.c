@@ -658,6 +658,22 @@ static rfx_status make_sets(rfx_session *s)
 }
 
 
+rfx_vk_caps rfx_vk_device_caps(rfx_context *ctx)
+{
+	/* The packed dot product's feature is enabled on Vulkan 1.3 devices
+	 * (context.c); RFX_NO_INT_DOT=1 takes the fallback anyway. */
+	const char *no_dot = getenv("RFX_NO_INT_DOT");
+
+	return (rfx_vk_caps){
+		.int8 = ctx->vk.int8 && ctx->vk.storage8,
+		.int_dot = ctx->vk.int_dot &&
+			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
+			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
+		.texel = has_texel(ctx, RFX_VK_VIEW_R32F, RFX_VK_VIEW_RGBA16F),
+		.texel_i8 = has_texel(ctx, RFX_VK_VIEW_R8I, RFX_VK_VIEW_RGBA32I),
+	};
+}
+
 rfx_status rfx_vk_session_create(rfx_session *s, const rfx_session_options *opt)
 {
 	struct layer_choice *choice = NULL;
@@ -705,17 +721,7 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 	 * inputs and outputs are copied through the device arena. */
 	v->staging = !ctx->vk.info.device_local_host_visible ||
 		     (force && *force && strcmp(force, "0") != 0);
-	/* The packed dot product's feature is enabled on Vulkan 1.3 devices
-	 * (context.c); RFX_NO_INT_DOT=1 takes the fallback anyway. */
-	const char *no_dot = getenv("RFX_NO_INT_DOT");
-	v->caps = (rfx_vk_caps){
-		.int8 = ctx->vk.int8 && ctx->vk.storage8,
-		.int_dot = ctx->vk.int_dot &&
-			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
-			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
-		.texel = has_texel(ctx, RFX_VK_VIEW_R32F, RFX_VK_VIEW_RGBA16F),
-		.texel_i8 = has_texel(ctx, RFX_VK_VIEW_R8I, RFX_VK_VIEW_RGBA32I),
-	};
+	v->caps = rfx_vk_device_caps(ctx);
 	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
 	/* A float head needs texel buffers, an int8 one int8 texel buffers
 	 * and a device without the packed dot product: the int8 head kernel
