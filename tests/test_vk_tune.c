@@ -321,6 +321,49 @@ START_TEST(test_off_budget_and_no_cache)
 }
 END_TEST
 
+/* An int8 model is tuned like a float one: its convolutions have several
+ * int8 kernels (tests/data/qdq/qdq.onnx: a QDQ model, int8 without
+ * calibration images). Before, the tuner asked for candidates on a
+ * device without int8 texel buffers and never measured int8 models. */
+START_TEST(test_int8_model_is_tuned)
+{
+	char path[512], err[512];
+	size_t size;
+	void *bytes;
+	size_t n;
+	rfx_graph g;
+	rfx_convert_options opt;
+	rfx_model *m;
+	rfx_session *s;
+	rfx_session_options o;
+	uint32_t with_choice = 0;
+
+	snprintf(path, sizeof(path), "%s/qdq/qdq.onnx", getenv("TEST_DATA"));
+	void *onnx = read_all(path, &size);
+	rfx_convert_options_default(&opt);
+	opt.precision = RFX_DTYPE_I8;
+	ck_assert_int_eq(rfx_convert_onnx(onnx, size, &opt, &g, NULL, err,
+					  sizeof(err)), RFX_OK);
+	free(onnx);
+	ck_assert_int_eq(rfx_format_write(&g, &bytes, &n, err, sizeof(err)), RFX_OK);
+	rfx_graph_finish(&g);
+	ck_assert_int_eq(rfx_model_load_memory(ctx, bytes, n, &m), RFX_OK);
+	rfx_session_options_default(&o);
+	o.pipeline_cache_path = cache;
+	o.tune = RFX_TUNE_AUTO;
+	o.tune_budget_ms = 600000;
+	ck_assert_int_eq(rfx_session_create(m, &o, &s), RFX_OK);
+	for (uint32_t l = 0; l < m->graph.n_layers; l++)
+		with_choice += m->graph.layers[l].precision == RFX_DTYPE_I8 &&
+			       s->vk->cands[l].n > 1;
+	ck_assert_uint_gt(with_choice, 0);
+	ck_assert_int_eq(rfx_vk_session_tuned(s), 1);
+	rfx_session_destroy(s);
+	rfx_model_destroy(m);
+	free(bytes);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("vk_tune");
@@ -332,6 +375,7 @@ int main(void)
 	tcase_add_test(tc, test_file_is_obeyed);
 	tcase_add_test(tc, test_damaged_file);
 	tcase_add_test(tc, test_off_budget_and_no_cache);
+	tcase_add_test(tc, test_int8_model_is_tuned);
 	suite_add_tcase(su, tc);
 	return run_suite(su);
 }

@@ -325,15 +325,15 @@ out:
 	return st;
 }
 
-/* Whether any layer has a choice to make (by the default-order plan). */
+/* Whether any layer has a choice to make on this device. */
 static int tunable(const rfx_session *s)
 {
 	const rfx_graph *g = &s->model->graph;
+	rfx_vk_caps caps = rfx_vk_device_caps(s->model->ctx);
 
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const char *names[RFX_VK_MAX_VARIANTS];
-		rfx_vk_caps all = {.texel = 1, .int8 = 1, .int_dot = 1};
-		if (rfx_vk_layer_variants(g, &g->layers[l], &all, names,
+		if (rfx_vk_layer_variants(g, &g->layers[l], &caps, names,
 					  RFX_VK_MAX_VARIANTS) > 1)
 			return 1;
 	}
