@@ -1,7 +1,10 @@
 #version 450
 // Elementwise a (op) b with numpy broadcasting up to rank 6, then the fused
-// activation. Broadcasting is expressed as strides: a stride of 0 repeats.
-// CPU reference: engine/cpu/binary.c.
+// activation. Broadcasting is expressed as strides: a stride of 0 repeats;
+// the host merges dims that are contiguous in a, b and y alike, so an
+// index takes `rank` divisions, not 6. CPU reference: engine/cpu/binary.c.
+// (Reading a and b through texel buffers measured no faster here: an
+// elementwise layer's time is its index arithmetic and its store.)
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 
@@ -18,28 +21,54 @@ layout(push_constant) uniform P {
 	uint dims[6];    // output dims, innermost last
 	uint sa[6];      // a's element stride per output dim (0: broadcast)
 	uint sb[6];
+	uint rank;       // dims used: the last `rank` (the others are 1)
 } p;
 
 #include "activation.glsl"
 
-void main()
+#define RUN 8 // consecutive outputs per invocation
+
+// Where output i reads a and b, and its innermost coordinate.
+void locate(uint i, out uint ia, out uint ib, out uint c5)
 {
-	uint i = LINEAR_ID;
-	if (i >= p.n)
-		return;
-	uint ia = 0u, ib = 0u, r = i;
-	for (int d = 5; d >= 0; d--) {
+	uint r = i;
+	ia = ib = 0u;
+	c5 = r % p.dims[5];
+	for (int d = 5; d >= 6 - int(p.rank); d--) {
 		uint c = r % p.dims[d];
 		r /= p.dims[d];
 		ia += c * p.sa[d];
 		ib += c * p.sb[d];
 	}
-	float u = float(a[ia]), v = float(b[ib]), o;
-	switch (p.kind) {
-	case 0u: o = u + v; break;
-	case 1u: o = u - v; break;
-	case 2u: o = u * v; break;
-	default: o = u / v; break;
+}
+
+// RUN consecutive outputs: their indices advance by the innermost
+// strides, so the divisions (slow: no vector integer division on CPU
+// drivers) run once per run and at the rare innermost wrap.
+void main()
+{
+	uint i0 = LINEAR_ID * RUN;
+	if (i0 >= p.n)
+		return;
+	uint ia, ib, c5;
+	locate(i0, ia, ib, c5);
+	for (uint k = 0; k < RUN; k++) {
+		uint i = i0 + k;
+		if (i >= p.n)
+			break;
+		float u = float(a[ia]), v = float(b[ib]), o;
+		switch (p.kind) {
+		case 0u: o = u + v; break;
+		case 1u: o = u - v; break;
+		case 2u: o = u * v; break;
+		default: o = u / v; break;
+		}
+		y[i] = Y_T(apply_act(o, p.act, p.a0, p.a1));
+		if (++c5 == p.dims[5]) {
+			locate(i + 1u, ia, ib, c5);
+		} else {
+			ia += p.sa[5];
+			ib += p.sb[5];
+		}
 	}
-	y[i] = Y_T(apply_act(o, p.act, p.a0, p.a1));
 }

@@ -16,13 +16,41 @@ static void broadcast_strides(const rfx_tensor *t, uint32_t s[6])
 	}
 }
 
+/* Merges the dims in which a, b and y are all contiguous (a dim of
+ * extent 1 drops out: its index is always 0) and right-aligns what is
+ * left; returns the rank left (at least 1). */
+static uint32_t collapse(uint32_t dims[6], uint32_t sa[6], uint32_t sb[6])
+{
+	uint32_t od[6], oa[6], ob[6];
+	int r = 0; /* od[0..r): collapsed, innermost first */
+
+	for (int d = 5; d >= 0; d--) {
+		if (dims[d] == 1)
+			continue;
+		if (r > 0 && sa[d] == oa[r - 1] * od[r - 1] &&
+		    sb[d] == ob[r - 1] * od[r - 1]) {
+			od[r - 1] *= dims[d];
+			continue;
+		}
+		od[r] = dims[d], oa[r] = sa[d], ob[r] = sb[d];
+		r++;
+	}
+	for (int d = 5; d >= 0; d--) {
+		int k = 5 - d;
+		dims[d] = k < r ? od[k] : 1;
+		sa[d] = k < r ? oa[k] : 0;
+		sb[d] = k < r ? ob[k] : 0;
+	}
+	return r > 0 ? (uint32_t)r : 1u;
+}
+
 rfx_status rfx_vk_op_binary(const rfx_graph *g, const rfx_layer *l,
                             rfx_vk_dispatch *d, uint32_t *n, char *err,
                             size_t errlen)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	uint32_t t[3] = {l->inputs[0], l->inputs[1], l->outputs[0]};
-	uint32_t dims[6], sa[6], sb[6];
+	uint32_t dims[6], sa[6], sb[6], rank;
 	uint64_t count = rfx_tensor_elements(y);
 	rfx_status st = rfx_vk_variant(d, g, l, "binary", t, 3, err, errlen);
 
@@ -32,6 +60,7 @@ rfx_status rfx_vk_op_binary(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_dims6(y, dims);
 	broadcast_strides(&g->tensors[t[0]], sa);
 	broadcast_strides(&g->tensors[t[1]], sb);
+	rank = collapse(dims, sa, sb);
 	rfx_vk_push(d, (uint32_t[]){(uint32_t)count,
 				    (uint32_t)l->i[RFX_BINARY_KIND],
 				    (uint32_t)l->i[RFX_BINARY_ACT]}, 3);
@@ -40,8 +69,9 @@ rfx_status rfx_vk_op_binary(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push(d, dims, 6);
 	rfx_vk_push(d, sa, 6);
 	rfx_vk_push(d, sb, 6);
+	rfx_vk_push_u(d, rank);
 	*n = 1;
-	return rfx_vk_groups_1d(d, count, err, errlen);
+	return rfx_vk_groups_1d(d, (count + 7) / 8, err, errlen); /* RUN each */
 }
 
 /* int8 add/sub/mul → shaders/binary_i8.comp, indexed like the float one. */
