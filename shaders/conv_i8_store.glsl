@@ -1,5 +1,5 @@
 // The end of every int8 convolution kernel (conv_i8_c4_tb.comp,
-// conv_i8_dw_tb.comp, conv_i8_gemm_out.comp and the int8 Winograd output
+// conv_i8_dw_tb.comp, conv_i8_gemm4_tb.comp, conv_i8_gemm_out.comp and the int8 Winograd output
 // transform, conv_wino_out.comp -DI8): the int32 sum acc of output
 // (n, m, px) requantized with channel m's parameter block pr (bias_q, -,
 // multiplier, shift: the caller fetches it once for all the outputs of m

@@ -13,7 +13,9 @@
 // conv_wino4_out.comp read.
 //
 // With -DEXACT (the int8 Winograd, engine/vk/ops/conv2d_wino.c) U and V
-// hold integers and M is their exact integer product: the fp32 sums run
+// hold integers and M is their integer product, exact modulo 2^32 (it may
+// wrap: the output transform is linear, so A^T M A still gives 4 times the
+// sum exactly, which the host keeps inside int32): the fp32 sums run
 // over ck channel blocks at a time, few enough that no partial sum passes
 // 2^24 (the host bounds it from the weights and the input's zero point),
 // so each is exact, and join int32 sums between blocks; M is stored as

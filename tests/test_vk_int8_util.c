@@ -71,8 +71,9 @@ uint32_t i8_tensor(rfx_builder *b, const char *name, float scale,
 	return t;
 }
 
-/* Per-channel symmetric weights [M, ...] in [-127, 127] with their F32
- * scales; bias I32 or F32 (either is allowed at I8). */
+/* Per-channel weights [M, ...] in [-128, 127] (the quantizer writes
+ * [-127, 127]; a file may hold -128) with their F32 scales; bias I32 or
+ * F32 (either is allowed at I8). */
 void weights(rfx_builder *b, const char *name, uint32_t rank,
                     const uint32_t *dims, int ties, uint32_t *w,
                     uint32_t *bias, float *mean_scale)
@@ -88,13 +89,13 @@ void weights(rfx_builder *b, const char *name, uint32_t rank,
 	float *bf = malloc(M * sizeof(float));
 	int f32_bias = (int)rnd(0, 1);
 	*mean_scale = 0.0f;
-	for (uint64_t i = 0; i < n; i++)
-		q[i] = (int8_t)((int32_t)rnd(0, 254) - 127);
+	for (uint64_t i = 0; i < n; i++) /* -128 too: a file may hold it */
+		q[i] = (int8_t)((int32_t)rnd(0, 255) - 128);
 	for (uint64_t i = 0; extremes && i < n; i++) {
 		uint64_t per_m = n / M, m = i / per_m;
 		int sign = m % 2 ? -1 : 1;
 		if (extremes == 1)
-			q[i] = (int8_t)(sign * 127);
+			q[i] = (int8_t)(sign > 0 ? 127 : -128);
 		else /* 2/3 of them 63, the last third -126 */
 			q[i] = (int8_t)(sign * (3 * (i % per_m) < 2 * per_m ? 63 : -126));
 	}
@@ -173,11 +174,13 @@ void check_graph(rfx_graph *g, const char *what)
 	ck_assert_msg(st == RFX_OK, "%s: vk session: %s", what, rfx_context_last_error(ctx));
 	rfx_vk_session_stats_get(&r.s, &stats);
 	dot_seen = (int)stats.int8_dot;
-	/* the depthwise kernels' names say "_dw" */
+	/* the depthwise kernels' names say "_dw", the pooling ones "pool" */
 	int dw = force_variant && strstr(force_variant, "_dw") != NULL;
+	int pool = force_variant && strncmp(force_variant, "pool", 4) == 0;
 	for (uint32_t l = 0; force_variant && l < g->n_layers; l++) {
 		const rfx_layer *ly = &g->layers[l];
-		if (ly->op == RFX_OP_CONV2D && (ly->i[RFX_CONV_GROUP] > 1) == dw)
+		if (pool ? ly->op == RFX_OP_POOL2D
+			 : ly->op == RFX_OP_CONV2D && (ly->i[RFX_CONV_GROUP] > 1) == dw)
 			ck_assert_msg(strcmp(rfx_vk_session_layer_variant(&r.s, l),
 					     force_variant) == 0,
 				      "%s: layer %u runs '%s', not '%s'", what, l,

@@ -11,14 +11,15 @@
 extern rfx_context *ctx;  /* the test's Vulkan context (setup) */
 extern uint32_t seed;     /* every random choice; reset by setup */
 extern int use_dot;       /* the path under test: 0 forces RFX_NO_INT_DOT */
-/* The convolution kernel forced through RFX_FORCE_VARIANT, which every
- * group-1 conv layer must run, or with a depthwise kernel ("_dw" in its
- * name) every grouped one (NULL: the default choice, unchecked). */
+/* The kernel forced through RFX_FORCE_VARIANT, which every group-1 conv
+ * layer must run, or with a depthwise kernel ("_dw" in its name) every
+ * grouped one, with a pooling kernel ("pool...") every POOL2D (NULL: the
+ * default choice, unchecked). */
 extern const char *force_variant;
 extern int dot_seen;      /* dispatches on the dot product in the last graph */
 /* Non-zero: every bias 0 and fill_inputs() makes every I8 input -128;
- * weights(): 1: every weight of output channel m +-127, the sign
- * alternating with m (the largest sums); 2: the first 2/3 of each output
+ * weights(): 1: every weight of output channel m 127 or -128, alternating
+ * with m (the largest sums); 2: the first 2/3 of each output
  * channel's weights +-63, the rest -+126 (sums that climb to a third of
  * the largest in steps of one size, then fall back in steps of twice
  * that: to 0 over a constant input when the count divides by 3). */
@@ -39,8 +40,8 @@ uint32_t i8_input(rfx_builder *b, const char *name, uint32_t rank,
                   const uint32_t *dims, int ties);
 /* An I8 activation tensor of the given quantization (shape inferred). */
 uint32_t i8_tensor(rfx_builder *b, const char *name, float scale, int32_t zp);
-/* Per-channel symmetric weights [M, ...] in [-127, 127] with their F32
- * scales (mean in *mean_scale); bias I32 or F32 (either is allowed at I8). */
+/* Per-channel weights [M, ...] in [-128, 127] with their F32 scales (mean
+ * in *mean_scale); bias I32 or F32 (either is allowed at I8). */
 void weights(rfx_builder *b, const char *name, uint32_t rank,
              const uint32_t *dims, int ties, uint32_t *w, uint32_t *bias,
              float *mean_scale);

@@ -168,7 +168,8 @@ void rfx_vk_layer_packed(const rfx_graph *g, const rfx_layer *l,
  * F(2x2, 3x3) ("conv_wino_tb") or 4 for F(4x4, 3x3) ("conv_wino4_tb"), 1
  * for an int8 1x1 layer without a transform ("conv_i8_gemm_tb"):
  * whether it serves l (a 3x3 convolution, stride 1, dilation 1, group 1);
- * its weights U = G g G^T as fp32 [(tile+2)^2][ceil(M/8)*2][ceil(C/4)*4][4]
+ * its weights U = G g G^T as fp32 [nxi][ceil(M/8)*2][ceil(C/4)*4][4], nxi =
+ * (tile+2)^2 (1 for tile 1, the weights themselves)
  * (four output channels per texel, zero padded), bytes into *bytes,
  * filled when dst is non-NULL; its three dispatches into d[0..3). */
 int rfx_vk_wino_serves(const rfx_graph *g, const rfx_layer *l);

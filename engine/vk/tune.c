@@ -76,6 +76,10 @@ static uint64_t candidates_hash(const rfx_session *s)
 	return h;
 }
 
+/* The longest line of a tuning file, its header included (the header is
+ * built and read in buffers of this size, so it cannot outgrow them). */
+#define TUNE_LINE 160
+
 /* The first line of a tuning file: what it is valid for (the device and
  * driver, the model, the candidate kernels). */
 static void header(rfx_context *ctx, const rfx_session *s, char *out,
@@ -124,7 +128,7 @@ static int read_file(const char *path, const char *hdr, uint32_t n_layers,
                      struct layer_choice *choice)
 {
 	FILE *f = fopen(path, "rb");
-	char line[128];
+	char line[TUNE_LINE];
 	int ok = 1;
 	size_t total = 0;
 
@@ -346,7 +350,7 @@ rfx_status rfx_vk_tune(rfx_session *s, const rfx_session_options *opt,
 	rfx_context *ctx = s->model->ctx;
 	const rfx_graph *g = &s->model->graph;
 	const char *forced = getenv("RFX_FORCE_VARIANT");
-	char path[640], hdr[160];
+	char path[640], hdr[TUNE_LINE];
 	int have_path, r;
 	uint32_t budget = budget_ms(opt);
 	struct layer_choice *c;

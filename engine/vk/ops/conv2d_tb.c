@@ -106,7 +106,9 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
                                const rfx_vk_caps *caps, const char **out,
                                uint32_t cap)
 {
-	const char *v[RFX_VK_MAX_VARIANTS];
+	/* Room past RFX_VK_MAX_VARIANTS: a list that outgrows it (the float
+	 * 1x1 one has 5) is cut to `cap` below, never written past v. */
+	const char *v[2 * RFX_VK_MAX_VARIANTS];
 	uint32_t n = 0;
 
 	/* The order is the device's default where tuning is off or its budget

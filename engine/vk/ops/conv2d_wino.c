@@ -13,7 +13,7 @@
  *
  * int8 layers: "conv_i8_wino_tb", F(2x2, 3x3) in exact integers, bit for
  * bit the sum of engine/cpu/conv2d.c. The weights are transformed by
- * G' = 2G (U' = 4U, integers of at most 25 * 127), the input's x - z_x by
+ * G' = 2G (U' = 4U, integers of at most 25 * 128), the input's x - z_x by
  * B (integers of at most 4 * 255, conv_wino_in.comp -DI8); their products
  * are summed in fp32 over as few channels as keep every partial sum at or
  * below 2^24, where fp32 holds every integer, and those sums join int32
@@ -47,7 +47,7 @@ int rfx_vk_wino_serves(const rfx_graph *g, const rfx_layer *l)
 	       l->i[RFX_CONV_DIL_H] == 1 && l->i[RFX_CONV_DIL_W] == 1;
 }
 
-/* |x - z_x| <= 255 and |U'| <= 25 * 127 (below): 4 times the sum of an
+/* |x - z_x| <= 255 and |U'| <= 25 * 128 (below): 4 times the sum of an
  * output must stay inside int32 for the output transform's wrapping
  * arithmetic to give it exactly, so each output channel's sum of |w| is
  * bounded: 4 * 255 * sum |w| < 2^31. */
