@@ -102,51 +102,6 @@ static uint32_t layer_index(const rfx_graph *g, const char *name)
 	return 0;
 }
 
-/* No two planned roots whose lifetimes overlap share a byte, a layer's
- * inputs read at the layer its work runs in, run_in[l] (NULL: each layer
- * in its own). */
-static void check_disjoint(const rfx_graph *g, const rfx_plan *p,
-                           const uint32_t *run_in)
-{
-	uint32_t n = g->n_tensors;
-	uint32_t *def = calloc(n, sizeof(*def)), *last = calloc(n, sizeof(*last));
-
-	for (uint32_t t = 0; t < n; t++) {
-		def[t] = g->n_layers;
-		if (g->tensors[t].flags & RFX_TENSOR_OUTPUT)
-			last[t] = g->n_layers;
-	}
-	for (uint32_t l = 0; l < g->n_layers; l++) {
-		const rfx_layer *ly = &g->layers[l];
-		uint32_t at = run_in ? run_in[l] : l;
-		for (uint32_t i = 0; i < ly->n_inputs; i++) {
-			uint32_t r = p->alias_of[ly->inputs[i]];
-			if (last[r] < at)
-				last[r] = at;
-		}
-		uint32_t r = p->alias_of[ly->outputs[0]];
-		if (def[r] > l)
-			def[r] = l;
-		if (last[r] < at)
-			last[r] = at;
-	}
-	for (uint32_t a = 0; a < n; a++)
-		for (uint32_t b = a + 1; b < n; b++) {
-			if (p->alias_of[a] != a || p->alias_of[b] != b ||
-			    p->offset[a] == RFX_PLAN_NONE || p->offset[b] == RFX_PLAN_NONE)
-				continue;
-			if (def[a] > last[b] || def[b] > last[a])
-				continue;
-			uint64_t ea = p->offset[a] + rfx_tensor_bytes(&g->tensors[a]);
-			uint64_t eb = p->offset[b] + rfx_tensor_bytes(&g->tensors[b]);
-			ck_assert_msg(ea <= p->offset[b] || eb <= p->offset[a],
-				      "%s and %s overlap while both live",
-				      g->tensors[a].name, g->tensors[b].name);
-		}
-	free(def);
-	free(last);
-}
-
 /* The plan fuses gap (and flatten) into fc, or nothing. */
 static void check_plan(const head_case *c, const rfx_graph *g)
 {
@@ -165,8 +120,8 @@ static void check_plan(const head_case *c, const rfx_graph *g)
 		ck_assert_uint_eq(rfx_plan_fused_first(&p, g, fc), c->fuses ? gap : fc);
 		/* The bytes serve the head fused or not (a session unfuses
 		 * a head its device cannot run). */
-		check_disjoint(g, &p, p.fused_into);
-		check_disjoint(g, &p, NULL);
+		vk_test_check_disjoint(g, &p, p.fused_into);
+		vk_test_check_disjoint(g, &p, NULL);
 		rfx_plan_unfuse(&p, g, fc);
 		for (uint32_t l = 0; l < g->n_layers; l++)
 			ck_assert_uint_eq(p.fused_into[l], l);

@@ -73,48 +73,6 @@ static const rfx_layer *layer(const rfx_graph *g, const char *name)
 	return NULL;
 }
 
-/* No two planned roots whose lifetimes overlap share a byte (lifetimes
- * recomputed here from the layers, views folded into their roots). */
-static void check_disjoint(const rfx_graph *g, const rfx_plan *p)
-{
-	uint32_t n = g->n_tensors;
-	uint32_t *def = calloc(n, sizeof(*def)), *last = calloc(n, sizeof(*last));
-
-	for (uint32_t t = 0; t < n; t++) {
-		def[t] = g->n_layers;
-		if (g->tensors[t].flags & RFX_TENSOR_OUTPUT)
-			last[t] = g->n_layers;
-	}
-	for (uint32_t l = 0; l < g->n_layers; l++) {
-		const rfx_layer *ly = &g->layers[l];
-		for (uint32_t i = 0; i < ly->n_inputs; i++) {
-			uint32_t r = p->alias_of[ly->inputs[i]];
-			if (last[r] < l)
-				last[r] = l;
-		}
-		uint32_t r = p->alias_of[ly->outputs[0]];
-		if (def[r] > l)
-			def[r] = l;
-		if (last[r] < l)
-			last[r] = l;
-	}
-	for (uint32_t a = 0; a < n; a++)
-		for (uint32_t b = a + 1; b < n; b++) {
-			if (p->alias_of[a] != a || p->alias_of[b] != b ||
-			    p->offset[a] == RFX_PLAN_NONE || p->offset[b] == RFX_PLAN_NONE)
-				continue;
-			if (def[a] > last[b] || def[b] > last[a])
-				continue;
-			uint64_t ea = p->offset[a] + rfx_tensor_bytes(&g->tensors[a]);
-			uint64_t eb = p->offset[b] + rfx_tensor_bytes(&g->tensors[b]);
-			ck_assert_msg(ea <= p->offset[b] || eb <= p->offset[a],
-				      "%s and %s overlap while both live",
-				      g->tensors[a].name, g->tensors[b].name);
-		}
-	free(def);
-	free(last);
-}
-
 START_TEST(test_concat_in_place)
 {
 	rfx_graph g;
@@ -128,7 +86,7 @@ START_TEST(test_concat_in_place)
 	ck_assert_uint_eq(p.alias_of[b], c);
 	ck_assert_uint_eq(p.offset[a], p.offset[c]);
 	ck_assert_uint_eq(p.offset[b], p.offset[c] + rfx_tensor_bytes(&g.tensors[a]));
-	check_disjoint(&g, &p);
+	vk_test_check_disjoint(&g, &p, NULL);
 	rfx_plan_finish(&p);
 	rfx_graph_finish(&g);
 }
@@ -144,7 +102,7 @@ START_TEST(test_concat_misaligned)
 	ck_assert_int_eq(rfx_plan_build(&g, 2048, 0, 0, &p), RFX_OK);
 	ck_assert(!rfx_plan_is_view(&p, &g, layer(&g, "cat")));
 	ck_assert_uint_eq(p.alias_of[tensor(&g, "a")], tensor(&g, "a"));
-	check_disjoint(&g, &p);
+	vk_test_check_disjoint(&g, &p, NULL);
 	rfx_plan_finish(&p);
 	rfx_graph_finish(&g);
 }
@@ -180,7 +138,7 @@ START_TEST(test_concat_refused)
 		test_finish_layer(&b, o, y, &g, "refused concat");
 		ck_assert_int_eq(rfx_plan_build(&g, 16, 0, 0, &p), RFX_OK);
 		ck_assert_msg(!rfx_plan_is_view(&p, &g, layer(&g, "cat")), "case %d", k);
-		check_disjoint(&g, &p);
+		vk_test_check_disjoint(&g, &p, NULL);
 		rfx_plan_finish(&p);
 		rfx_graph_finish(&g);
 	}

@@ -16,6 +16,7 @@
 #include "core/model.h"
 #include "cpu/cpu.h"
 #include "graph/builder.h"
+#include "vk/plan.h"
 
 /* ---- building graphs ---------------------------------------------------- */
 
@@ -98,5 +99,12 @@ void vk_test_set_act(rfx_layer *l, int slot, int act);
 void vk_test_check_float(rfx_context *ctx, rfx_graph *g, uint32_t *seed,
                          vk_test_tol tol, const char *variant, uint32_t layer,
                          const char *what);
+
+/* No two tensors the plan p gives bytes of their own (views folded into
+ * their roots) share a byte while both live: lifetimes recomputed from g's
+ * layers, a layer's inputs read at the layer its work runs in, run_in[l]
+ * (NULL: each layer in its own). */
+void vk_test_check_disjoint(const rfx_graph *g, const rfx_plan *p,
+                            const uint32_t *run_in);
 
 #endif

@@ -285,22 +285,10 @@ static rfx_status check_graph(const rfx_graph *g, char *err, size_t errlen)
 	return RFX_OK;
 }
 
-/* The activation slot of an op that has one, or -1. */
-static int act_slot(rfx_op op)
-{
-	switch (op) {
-	case RFX_OP_CONV2D: return RFX_CONV_ACT;
-	case RFX_OP_FC: return RFX_FC_ACT;
-	case RFX_OP_BINARY: return RFX_BINARY_ACT;
-	case RFX_OP_UNARY: return RFX_UNARY_ACT;
-	default: return -1;
-	}
-}
-
 uint32_t rfx_format_version_of(const rfx_graph *g, uint32_t *layer)
 {
 	for (uint32_t i = 0; i < g->n_layers; i++) {
-		int slot = act_slot(g->layers[i].op);
+		int slot = rfx_act_slot(g->layers[i].op);
 		if (slot >= 0 && g->layers[i].i[slot] == RFX_ACT_SWISH) {
 			if (layer)
 				*layer = i;

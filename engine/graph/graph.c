@@ -86,6 +86,17 @@ const char *rfx_op_name(rfx_op op)
 	return "unknown";
 }
 
+int rfx_act_slot(rfx_op op)
+{
+	switch (op) {
+	case RFX_OP_CONV2D: return RFX_CONV_ACT;
+	case RFX_OP_FC: return RFX_FC_ACT;
+	case RFX_OP_BINARY: return RFX_BINARY_ACT;
+	case RFX_OP_UNARY: return RFX_UNARY_ACT;
+	default: return -1;
+	}
+}
+
 const char *rfx_act_name(rfx_act act)
 {
 	switch (act) {

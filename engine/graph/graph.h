@@ -253,5 +253,8 @@ rfx_status rfx_layer_infer(const rfx_graph *g, const rfx_layer *l,
 
 const char *rfx_op_name(rfx_op op);
 const char *rfx_act_name(rfx_act act);
+/* The attribute slot (i[]) of an op's activation, or -1 for an op that
+ * has none (CONV2D, FC, BINARY and UNARY have one). */
+int rfx_act_slot(rfx_op op);
 
 #endif /* RFX_GRAPH_H */

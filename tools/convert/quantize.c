@@ -27,17 +27,6 @@ static rfx_status failf(char *err, size_t errlen, rfx_status st,
 	return st;
 }
 
-static int act_slot(rfx_op op)
-{
-	switch (op) {
-	case RFX_OP_CONV2D: return RFX_CONV_ACT;
-	case RFX_OP_FC: return RFX_FC_ACT;
-	case RFX_OP_BINARY: return RFX_BINARY_ACT;
-	case RFX_OP_UNARY: return RFX_UNARY_ACT;
-	default: return -1;
-	}
-}
-
 /* Activations an int8 layer applies as clamps (quant.h). */
 static int int8_act(int32_t act)
 {
@@ -128,7 +117,7 @@ rfx_status rfx_quant_split(const rfx_graph *fp, rfx_graph *out,
 		const rfx_layer *l = &fp->layers[k];
 		const rfx_tensor *y = &fp->tensors[l->outputs[0]];
 		uint32_t in[RFX_MAX_LAYER_INPUTS], o;
-		int slot = act_slot(l->op);
+		int slot = rfx_act_slot(l->op);
 		int cut = slot >= 0 && l->op != RFX_OP_UNARY &&
 			  !int8_act(l->i[slot]);
 
@@ -307,7 +296,7 @@ static rfx_dtype decide_layer(rfx_quant_plan *p, const rfx_graph *g,
 {
 	uint32_t x = l->n_inputs ? l->inputs[0] : 0, y = l->outputs[0];
 	rfx_quant_param *py = &p->param[y];
-	int slot = act_slot(l->op);
+	int slot = rfx_act_slot(l->op);
 	int act_ok = slot < 0 || int8_act(l->i[slot]);
 	int follows = l->n_inputs && !is_const(g, x) && p->i8[x];
 

@@ -292,16 +292,6 @@ rfx_status rfx_simplify_fuse_swish(rfx_ir_graph *g, uint32_t *fused)
 	return RFX_OK;
 }
 
-static int act_slot(rfx_op op)
-{
-	switch (op) {
-	case RFX_OP_CONV2D: return RFX_CONV_ACT;
-	case RFX_OP_FC: return RFX_FC_ACT;
-	case RFX_OP_BINARY: return RFX_BINARY_ACT;
-	default: return -1;
-	}
-}
-
 rfx_status rfx_simplify_fuse_act(rfx_ir_graph *g, uint32_t *fused)
 {
 	*fused = 0;
@@ -314,7 +304,7 @@ rfx_status rfx_simplify_fuse_act(rfx_ir_graph *g, uint32_t *fused)
 		if (p < 0 || !single_use(g, x))
 			continue;
 		rfx_ir_node *pn = &g->nodes[p];
-		int slot = act_slot(pn->op);
+		int slot = rfx_act_slot(pn->op);
 		if (pn->kind != RFX_IR_LAYER || slot < 0 ||
 		    pn->i[slot] != RFX_ACT_NONE)
 			continue;
