@@ -56,14 +56,20 @@ static uint32_t budget_ms(const rfx_session_options *opt)
 	return DEFAULT_BUDGET_MS;
 }
 
-/* FNV-1a over every layer's candidate kernels, in order: a library with
- * other kernels (a new variant, another default order) has chosen among
- * other candidates, so its file must not be read as this one's. */
+/* FNV-1a over the capabilities the kernels were built for and every
+ * layer's candidate kernels, in order: a library with other kernels (a new
+ * variant, another default order), or a session with the packed dot
+ * product turned off (RFX_NO_INT_DOT: same names, other code), has chosen
+ * among other candidates, so its file must not be read as this one's. */
 static uint64_t candidates_hash(const rfx_session *s)
 {
 	const rfx_graph *g = &s->model->graph;
 	rfx_vk_caps caps = rfx_vk_device_caps(s->model->ctx);
 	uint64_t h = 0xcbf29ce484222325ull;
+	int bits[4] = {caps.int8, caps.int_dot, caps.texel, caps.texel_i8};
+
+	for (int i = 0; i < 4; i++)
+		h = (h ^ (uint8_t)(bits[i] != 0)) * 0x100000001b3ull;
 
 	for (uint32_t l = 0; l < g->n_layers; l++) {
 		const char *names[RFX_VK_MAX_VARIANTS];
