@@ -93,19 +93,10 @@ static void head_net(const head_case *c, rfx_graph *g)
 	test_finish(&b, g, c->what);
 }
 
-static uint32_t layer_index(const rfx_graph *g, const char *name)
-{
-	for (uint32_t l = 0; l < g->n_layers; l++)
-		if (strcmp(g->layers[l].name, name) == 0)
-			return l;
-	ck_abort_msg("no layer %s", name);
-	return 0;
-}
-
 /* The plan fuses gap (and flatten) into fc, or nothing. */
 static void check_plan(const head_case *c, const rfx_graph *g)
 {
-	uint32_t gap = layer_index(g, "gap"), fc = layer_index(g, "fc");
+	uint32_t gap = vk_test_layer_index(g, "gap"), fc = vk_test_layer_index(g, "fc");
 	rfx_plan p;
 
 	/* Both ways of placing I/O: in its own buffers, or in the arena. */
@@ -114,8 +105,8 @@ static void check_plan(const head_case *c, const rfx_graph *g)
 		ck_assert_msg(p.fused_into[gap] == (c->fuses ? fc : gap),
 			      "%s: gap runs in layer %u", c->what, p.fused_into[gap]);
 		if (c->reshape)
-			ck_assert_uint_eq(p.fused_into[layer_index(g, "flatten")],
-					  c->fuses ? fc : layer_index(g, "flatten"));
+			ck_assert_uint_eq(p.fused_into[vk_test_layer_index(g, "flatten")],
+					  c->fuses ? fc : vk_test_layer_index(g, "flatten"));
 		ck_assert_uint_eq(p.fused_into[fc], fc);
 		ck_assert_uint_eq(rfx_plan_fused_first(&p, g, fc), c->fuses ? gap : fc);
 		/* The bytes serve the head fused or not (a session unfuses
@@ -140,7 +131,7 @@ static uint32_t dispatches(rfx_context *ctx, const head_case *c,
                            const rfx_graph *g, int fuse)
 {
 	rfx_vk_session_stats stats;
-	uint32_t gap = layer_index(g, "gap"), fc = layer_index(g, "fc");
+	uint32_t gap = vk_test_layer_index(g, "gap"), fc = vk_test_layer_index(g, "fc");
 	vk_test_run r;
 
 	if (!fuse)
@@ -234,7 +225,7 @@ START_TEST(test_head_mixed_refused)
 	rfx_plan p;
 
 	head_net(&c, &g);
-	uint32_t gap = layer_index(&g, "gap");
+	uint32_t gap = vk_test_layer_index(&g, "gap");
 	g.layers[gap].precision = RFX_DTYPE_I8;
 	ck_assert_int_eq(rfx_plan_build(&g, 16, 0, RFX_PLAN_FUSE_HEAD |
 					 RFX_PLAN_FUSE_HEAD_I8, &p), RFX_OK);

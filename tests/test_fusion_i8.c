@@ -58,21 +58,12 @@ static void head_i8_net(rfx_graph *g, uint32_t batch, uint32_t C, uint32_t H,
 	test_finish(&b, g, "int8 head");
 }
 
-static uint32_t layer_index(const rfx_graph *g, const char *name)
-{
-	for (uint32_t l = 0; l < g->n_layers; l++)
-		if (strcmp(g->layers[l].name, name) == 0)
-			return l;
-	ck_abort_msg("no layer %s", name);
-	return 0;
-}
-
 /* Dispatches of g's session, fused or with RFX_NO_FUSE=1; fused, the
  * gap's layer reports where it runs. */
 static uint32_t dispatches(const rfx_graph *g, int fuse, int fuses)
 {
 	rfx_vk_session_stats stats;
-	uint32_t gap = layer_index(g, "gap"), fc = layer_index(g, "fc");
+	uint32_t gap = vk_test_layer_index(g, "gap"), fc = vk_test_layer_index(g, "fc");
 	vk_test_run r;
 
 	if (!fuse)
@@ -127,7 +118,7 @@ START_TEST(test_head_i8_dot_unfused)
 	unsetenv("RFX_NO_INT_DOT");
 	ck_assert_int_eq(vk_test_open(&r, ctx, &g, "int8 head, dot"), RFX_OK);
 	rfx_vk_session_stats_get(&r.s, &stats);
-	uint32_t gap = layer_index(&g, "gap");
+	uint32_t gap = vk_test_layer_index(&g, "gap");
 	ck_assert_uint_eq(rfx_vk_session_layer_fused_into(&r.s, gap) == gap,
 			  stats.int8_dot > 0);
 	vk_test_close(&r);

@@ -346,3 +346,12 @@ void vk_test_check_disjoint(const rfx_graph *g, const rfx_plan *p,
 	free(def);
 	free(last);
 }
+
+uint32_t vk_test_layer_index(const rfx_graph *g, const char *name)
+{
+	for (uint32_t l = 0; l < g->n_layers; l++)
+		if (strcmp(g->layers[l].name, name) == 0)
+			return l;
+	ck_abort_msg("no layer %s", name);
+	return 0;
+}

@@ -100,6 +100,8 @@ void vk_test_check_float(rfx_context *ctx, rfx_graph *g, uint32_t *seed,
                          vk_test_tol tol, const char *variant, uint32_t layer,
                          const char *what);
 
+/* The index of g's layer named `name` (the test fails without one). */
+uint32_t vk_test_layer_index(const rfx_graph *g, const char *name);
 /* No two tensors the plan p gives bytes of their own (views folded into
  * their roots) share a byte while both live: lifetimes recomputed from g's
  * layers, a layer's inputs read at the layer its work runs in, run_in[l]
