@@ -22,6 +22,9 @@ struct rfx_context {
 	struct rfx_vk vk; /* all zero on the CPU backend */
 };
 
+/* Whether environment variable `name` is set, not empty and not "0". */
+int rfx_env_flag(const char *name);
+
 /* Logs at `level` through the context's callback. ctx may be NULL (drop). */
 void rfx_log(rfx_context *ctx, rfx_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

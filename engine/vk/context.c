@@ -10,14 +10,12 @@
 
 void rfx_context_options_default(rfx_context_options *opt)
 {
-	const char *v = getenv("RFX_VALIDATION");
-
 	if (!opt)
 		return;
 	memset(opt, 0, sizeof(*opt));
 	opt->backend = RFX_BACKEND_VULKAN;
 	opt->device_index = -1;
-	opt->validation = v && strcmp(v, "0") != 0 && *v;
+	opt->validation = rfx_env_flag("RFX_VALIDATION");
 	opt->log_level = RFX_LOG_INFO;
 }
 
@@ -321,11 +319,8 @@ rfx_status rfx_context_create(const rfx_context_options *opt_in,
 		*out = ctx;
 		return RFX_OK;
 	}
-	{
-		const char *v = getenv("RFX_VALIDATION");
-		if (v && *v && strcmp(v, "0") != 0)
-			opt.validation = 1;
-	}
+	if (rfx_env_flag("RFX_VALIDATION"))
+		opt.validation = 1;
 	if (opt.vk_device) {
 		st = adopt(ctx, &opt);
 	} else {

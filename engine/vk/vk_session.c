@@ -662,13 +662,11 @@ rfx_vk_caps rfx_vk_device_caps(rfx_context *ctx)
 {
 	/* The packed dot product's feature is enabled on Vulkan 1.3 devices
 	 * (context.c); RFX_NO_INT_DOT=1 takes the fallback anyway. */
-	const char *no_dot = getenv("RFX_NO_INT_DOT");
-
 	return (rfx_vk_caps){
 		.int8 = ctx->vk.int8 && ctx->vk.storage8,
 		.int_dot = ctx->vk.int_dot &&
 			   VK_API_VERSION_MINOR(ctx->vk.info.api_version) >= 3 &&
-			   !(no_dot && *no_dot && strcmp(no_dot, "0") != 0),
+			   !rfx_env_flag("RFX_NO_INT_DOT"),
 		.texel = has_texel(ctx, RFX_VK_VIEW_R32F, RFX_VK_VIEW_RGBA16F),
 		.texel_i8 = has_texel(ctx, RFX_VK_VIEW_R8I, RFX_VK_VIEW_RGBA32I),
 	};
@@ -695,7 +693,6 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 	char cache_path[600];
 	int have_path = 0;
 	rfx_status st;
-	const char *force = getenv("RFX_FORCE_STAGING");
 
 	v = calloc(1, sizeof(*v));
 	if (!v)
@@ -720,7 +717,7 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 	 * memory), kernels use the mapped I/O buffers directly; elsewhere
 	 * inputs and outputs are copied through the device arena. */
 	v->staging = !ctx->vk.info.device_local_host_visible ||
-		     (force && *force && strcmp(force, "0") != 0);
+		     rfx_env_flag("RFX_FORCE_STAGING");
 	v->caps = rfx_vk_device_caps(ctx);
 	VkDeviceSize align = rfx_vk_binding_alignment(ctx);
 	/* A float head needs texel buffers, an int8 one int8 texel buffers
@@ -729,11 +726,10 @@ rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
 	 * measured 20 % faster than it on lavapipe (resnet18's head), while
 	 * without the dot product the head is 35 % faster than the pair.
 	 * RFX_NO_FUSE=1 runs every layer in its own dispatch (to compare). */
-	const char *no_fuse = getenv("RFX_NO_FUSE");
 	int fuse = (v->caps.texel ? RFX_PLAN_FUSE_HEAD : 0) |
 		   (v->caps.int8 && v->caps.texel_i8 && !v->caps.int_dot
 			    ? RFX_PLAN_FUSE_HEAD_I8 : 0);
-	if (no_fuse && *no_fuse && strcmp(no_fuse, "0") != 0)
+	if (rfx_env_flag("RFX_NO_FUSE"))
 		fuse = 0;
 	st = rfx_plan_build(g, align, v->staging, fuse, &v->plan);
 	if (st == RFX_OK)
