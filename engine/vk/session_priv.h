@@ -85,8 +85,18 @@ const rfx_vk_kernel *rfx_vk_session_kernel_of(const struct rfx_vk_session *v,
 rfx_status rfx_vk_session_record(rfx_session *s, const rfx_session_options *opt);
 
 /* What this device offers the kernels (ops.h), as sessions see it now
- * (RFX_NO_INT_DOT read here). */
+ * (RFX_NO_INT_DOT read here). vk_session_plan.c. */
 rfx_vk_caps rfx_vk_device_caps(rfx_context *ctx);
+/* A texel view's format and its bytes per texel (ops.h's rfx_vk_view). */
+VkFormat rfx_vk_view_format(uint8_t view);
+uint32_t rfx_vk_view_bytes(uint8_t view);
+/* Plans s->vk->dispatch (each layer's variant: forced, from the tuning
+ * choice, or the first that serves it and fits; fused heads), and the
+ * layer of each dispatch (vk_session_plan.c). */
+rfx_status rfx_vk_session_plan_dispatches(rfx_session *s);
+/* The frame buffers and the preprocessing dispatch (frame bytes -> input
+ * 0), appended to s->vk->dispatch (vk_session.c). */
+rfx_status rfx_vk_session_make_frame(rfx_session *s);
 /* Builds s->vk (vk_session.c) with the given per-layer choice (NULL: the
  * default order); `tuned` is what rfx_vk_session_tuned() will report. */
 rfx_status rfx_vk_session_build(rfx_session *s, const rfx_session_options *opt,
