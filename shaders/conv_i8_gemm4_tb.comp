@@ -36,11 +36,9 @@ layout(push_constant) uniform P {
 
 #include "conv_i8_store.glsl"
 
-// Texel q of X minus the zero point, as floats (exact).
-vec4 xq(int q)
-{
-	return vec4(texelFetch(x, q) - ivec4(p.zx));
-}
+// Texel q of X minus the zero point, as floats (exact), for pixels8.glsl.
+#define TEXEL(q) vec4(texelFetch(x, q) - ivec4(p.zx))
+#include "pixels8.glsl"
 
 void main()
 {
@@ -56,34 +54,12 @@ void main()
 		f0[i] = f1[i] = vec4(0.0);
 		acc0[i] = acc1[i] = ivec4(0);
 	}
-	// As in conv_tb.comp: a channel's pixels start at c * HW, so the 8
-	// pixels of the block straddle 3 texels, shifted by sh, the same for
-	// the whole workgroup; texels past the end (clamped) only feed pixels
-	// past HW, never stored.
 	uint e = (n * p.C) * HW + p0;
 	int qmax = int(gl_NumWorkGroups.z * p.C * HW / 4u) - 1;
 	for (uint c = 0; c < p.C; c++) {
 		vec4 wa = texelFetch(w, w0 + int(c)), wb = texelFetch(w, w1 + int(c));
-		int q = int(e / 4u);
-		uint sh = e % 4u;
-		vec4 t0 = xq(min(q, qmax)), t1 = xq(min(q + 1, qmax));
 		vec4 xv[2];
-		if (sh == 0u) {
-			xv[0] = t0;
-			xv[1] = t1;
-		} else {
-			vec4 t2 = xq(min(q + 2, qmax));
-			if (sh == 1u) {
-				xv[0] = vec4(t0.yzw, t1.x);
-				xv[1] = vec4(t1.yzw, t2.x);
-			} else if (sh == 2u) {
-				xv[0] = vec4(t0.zw, t1.xy);
-				xv[1] = vec4(t1.zw, t2.xy);
-			} else {
-				xv[0] = vec4(t0.w, t1.xyz);
-				xv[1] = vec4(t1.w, t2.xyz);
-			}
-		}
+		pixels8(e, qmax, xv);
 		for (uint i = 0; i < PB / 4; i++) {
 			for (uint k = 0; k < 4; k++) {
 				f0[4 * i + k] += wa * xv[i][k];

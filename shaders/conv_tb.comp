@@ -52,6 +52,9 @@ layout(push_constant) uniform P {
 
 #include "activation.glsl"
 
+#define TEXEL(q) texelFetch(x, q)
+#include "pixels8.glsl"
+
 void store(uint n, uint m, uint px, float v)
 {
 	uint o = (n * p.M + m) * p.OH * p.OW + px;
@@ -211,36 +214,13 @@ void main()
 #ifdef GEMM
 	// X is [C][H*W]: pixels are consecutive.
 #ifdef XV4
-	// X seen as vec4 texels of 4 consecutive floats. A channel's pixels
-	// start at float c * HW, which need not be a multiple of 4: then the
-	// 8 pixels of the block straddle 3 texels, shifted by sh, the same for
-	// every invocation of the workgroup (p0 is a multiple of 8, n is the
-	// workgroup's), so the branch below does not diverge. Texels past the
-	// tensor's end (clamped) only feed pixels past HW, never stored.
+	// X seen as vec4 texels of 4 consecutive floats (pixels8.glsl).
 	uint e = (n * p.C) * HW + p0;
 	int qmax = int(gl_NumWorkGroups.z * p.C * HW / 4u) - 1;
 	for (uint c = 0; c < p.C; c++) {
 		vec4 wa = texelFetch(w, w0 + int(c)), wb = texelFetch(w, w1 + int(c));
-		int q = int(e / 4u);
-		uint sh = e % 4u;
-		vec4 t0 = texelFetch(x, min(q, qmax)), t1 = texelFetch(x, min(q + 1, qmax));
 		vec4 xv[2];
-		if (sh == 0u) {
-			xv[0] = t0;
-			xv[1] = t1;
-		} else {
-			vec4 t2 = texelFetch(x, min(q + 2, qmax));
-			if (sh == 1u) {
-				xv[0] = vec4(t0.yzw, t1.x);
-				xv[1] = vec4(t1.yzw, t2.x);
-			} else if (sh == 2u) {
-				xv[0] = vec4(t0.zw, t1.xy);
-				xv[1] = vec4(t1.zw, t2.xy);
-			} else {
-				xv[0] = vec4(t0.w, t1.xyz);
-				xv[1] = vec4(t1.w, t2.xyz);
-			}
-		}
+		pixels8(e, qmax, xv);
 		for (uint i = 0; i < PB / 4; i++) {
 			for (uint k = 0; k < 4; k++) {
 				acc0[4 * i + k] += wa * xv[i][k];
