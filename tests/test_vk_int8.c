@@ -358,20 +358,25 @@ static void run_single(rfx_builder *b, rfx_layer *l, uint32_t y, const char *wha
 	check_graph(&g, what);
 }
 
-/* Pooling on both kernels (the texel one in iterations 0, 1, 4, 5, 8, 9:
- * max and average pooling on each), the session checked to run it. */
+/* Pooling on the three kernels (each in two iterations of six: max and
+ * average pooling), the session checked to run it. The row kernel gets
+ * whole texels (channels by 4) and rows of several 8-output blocks. */
 START_TEST(test_pool)
 {
+	static const char *const kernels[] = {"pool2d_row_tb", "pool2d_i8_tb",
+					      "pool2d_i8_sb"};
 	use_dot = 0;
-	for (int i = 0; i < 12; i++) {
-		force_variant = i % 4 < 2 ? "pool2d_i8_tb" : "pool2d_i8_sb";
+	for (int i = 0; i < 18; i++) {
+		int row = i % 6 < 2;
+		force_variant = kernels[i % 6 / 2];
 		setenv("RFX_FORCE_VARIANT", force_variant, 1);
 		rfx_builder b;
 		uint32_t y, k = rnd(1, 4), kw = rnd(1, 4);
-		uint32_t xd[4] = {rnd(1, 2), rnd(1, 5), k + rnd(0, 9), kw + rnd(0, 9)};
+		uint32_t xd[4] = {rnd(1, 2), row ? 4 * rnd(1, 2) : rnd(1, 5),
+				  k + rnd(0, 9), kw + rnd(0, row ? 40 : 9)};
 		int ties = i % 2;
 		/* same scale half of the time (pure max / rounded mean) */
-		float ys = i % 4 < 2 ? 0.0f : rscale(ties);
+		float ys = i % 12 < 6 ? 0.0f : rscale(ties);
 		rfx_layer *l = single(&b, RFX_OP_POOL2D, 4, xd, ties, 1.0f, 0, &y);
 		const rfx_tensor *xt = rfx_builder_tensor_at(&b, b.inputs[0]);
 		set_q(&b, y, ys > 0.0f ? ys : xt->scale,
@@ -380,7 +385,7 @@ START_TEST(test_pool)
 		l->i[RFX_POOL_KERNEL_H] = (int32_t)k;
 		l->i[RFX_POOL_KERNEL_W] = (int32_t)kw;
 		l->i[RFX_POOL_STRIDE_H] = (int32_t)rnd(1, 3);
-		l->i[RFX_POOL_STRIDE_W] = (int32_t)rnd(1, 3);
+		l->i[RFX_POOL_STRIDE_W] = (int32_t)rnd(1, row ? 2 : 3);
 		l->i[RFX_POOL_PAD_T] = (int32_t)rnd(0, (k - 1) / 2);
 		l->i[RFX_POOL_PAD_L] = (int32_t)rnd(0, (kw - 1) / 2);
 		l->i[RFX_POOL_PAD_B] = (int32_t)rnd(0, (k - 1) / 2);

@@ -196,8 +196,12 @@ static void pool_case(rfx_dtype prec, const char *variant)
 	char what[160];
 	uint32_t kh = rnd(1, 4), kw = rnd(1, 4);
 	uint32_t dh = rnd(1, 2), dw = rnd(1, 2);
-	uint32_t xd[4] = {rnd(1, 2), rnd(1, 5), (kh - 1) * dh + rnd(1, 12),
-			  (kw - 1) * dw + rnd(1, 12)};
+	int row = strcmp(variant, "pool2d_row_tb") == 0;
+	/* The row kernel: whole texels (channels by 4, rows of any width)
+	 * and rows of several 8-output blocks. */
+	uint32_t xd[4] = {rnd(1, 2), row ? 4 * rnd(1, 2) : rnd(1, 5),
+			  (kh - 1) * dh + rnd(1, 12),
+			  (kw - 1) * dw + rnd(1, row ? 40 : 12)};
 
 	rfx_builder_init(&b);
 	uint32_t x = rfx_builder_input(&b, "x", prec, 4, xd);
@@ -206,6 +210,8 @@ static void pool_case(rfx_dtype prec, const char *variant)
 					 (uint32_t[]){x}, 1, y);
 	l->precision = prec;
 	test_pool_attrs(l, (int)rnd(0, 1), kh, kw, dh, dw, &seed);
+	if (row && 7 * l->i[RFX_POOL_STRIDE_W] + (kw - 1) * dw + 1 > 24)
+		l->i[RFX_POOL_STRIDE_W] = 2; /* a row span it serves */
 	test_pool_name(l, variant, prec, xd, what, sizeof(what));
 	ck_assert_msg(rfx_builder_infer(&b, l) == RFX_OK, "%s: %s", what, b.err);
 	rfx_builder_output(&b, y);
@@ -294,7 +300,7 @@ START_TEST(test_fc)
 }
 END_TEST
 
-/* Both pooling kernels, max and average, with padding, dilation and
+/* The three pooling kernels, max and average, with padding, dilation and
  * ceil mode: the same sums as the reference, in its order. */
 START_TEST(test_pool)
 {
@@ -302,6 +308,7 @@ START_TEST(test_pool)
 		rfx_dtype p = prec ? RFX_DTYPE_F16 : RFX_DTYPE_F32;
 		tol = vk_test_tolerance(p);
 		for (int i = 0; i < 6; i++) {
+			pool_case(p, "pool2d_row_tb");
 			pool_case(p, "pool2d_tb");
 			pool_case(p, "pool2d_sb");
 		}
@@ -327,7 +334,7 @@ int main(void)
 		{"conv_dw_c4_tb", test_dw_c4},
 		{"conv2d_sb", test_storage},
 		{"fc_tb_and_fc_sb", test_fc},
-		{"pool2d_tb_and_pool2d_sb", test_pool},
+		{"pool2d_row_tb_tb_and_sb", test_pool},
 	};
 	Suite *s = suite_create("vk_variants");
 

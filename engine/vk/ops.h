@@ -12,6 +12,7 @@
 
 #define RFX_VK_MAX_BINDINGS_PER_DISPATCH 5
 #define RFX_VK_PUSH_WORDS 32
+#define RFX_VK_DISPATCH_SPEC 3
 
 /* How a binding is read: a storage buffer, or a uniform texel buffer
  * through a view of that format (created once by the session). */
@@ -48,7 +49,10 @@ typedef struct rfx_vk_dispatch {
 	uint64_t write_offset, write_bytes;
 	uint32_t push[RFX_VK_PUSH_WORDS];
 	uint32_t push_size;    /* bytes */
-	uint32_t local[2];     /* workgroup size x, y (specialization) */
+	uint32_t local[2];     /* workgroup size x, y (specialization 0, 1) */
+	/* Specialization constants 2.. of the kernels that declare them (0
+	 * where unused; a pipeline is built per distinct set). */
+	uint32_t spec[RFX_VK_DISPATCH_SPEC];
 	uint32_t groups[3];
 	/* Bytes of the session's scratch buffer (RFX_VK_SCRATCH) it uses. */
 	uint64_t scratch_bytes;
@@ -119,9 +123,12 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  *   "conv_dw_c4_tb"   depthwise, one output channel per input channel, the
  *                     input packed by 4 as for conv_c4_tb
  *   and "conv2d_sb", the storage-buffer kernel that serves every shape;
- * float FC: "fc_tb", "fc_sb"; float POOL2D: "pool2d_tb" (the input through
- * a texel buffer, 4 outputs per invocation), "pool2d_sb"; int8 POOL2D:
- * "pool2d_i8_tb" (the input through an R8I texel buffer), "pool2d_i8_sb";
+ * float FC: "fc_tb", "fc_sb"; float POOL2D: "pool2d_row_tb" (8 outputs of
+ * a row per invocation, each input row of their windows fetched once, 4
+ * values per texel), "pool2d_tb" (the input through a texel buffer, 4
+ * outputs per invocation), "pool2d_sb"; int8 POOL2D: "pool2d_row_tb" (the
+ * same kernel on an RGBA8I view), "pool2d_i8_tb" (the input through an R8I
+ * texel buffer), "pool2d_i8_sb";
  * int8 CONV2D, group 1: "conv_i8_wino_tb" (3x3, stride 1: Winograd
  * F(2x2, 3x3) in exact integers, engine/vk/ops/conv2d_wino.c),
  * "conv_i8_gemm4_tb" (1x1, stride 1, no padding, N*C*H*W % 4 == 0: one
@@ -192,6 +199,14 @@ rfx_status rfx_vk_op_fc(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *,
 rfx_status rfx_vk_op_pool2d(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_pool2d_tb(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_pool2d_i8_tb(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
+/* Whether "pool2d_row_tb" serves pooling layer l: X a whole number of
+ * texels of 4, and the 8 windows of a row at most 24 columns wide. */
+int rfx_vk_pool2d_row_serves(const rfx_graph *g, const rfx_layer *l);
+/* q: the int8 layer's quantization, NULL for a float layer. */
+rfx_status rfx_vk_op_pool2d_row_tb(const rfx_graph *g, const rfx_layer *l,
+                                   const rfx_quant_layer *q,
+                                   rfx_vk_dispatch *d, uint32_t *n,
+                                   char *err, size_t errlen);
 rfx_status rfx_vk_op_global_pool(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_binary(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);
 rfx_status rfx_vk_op_unary(const rfx_graph *, const rfx_layer *, rfx_vk_dispatch *, uint32_t *, char *, size_t);

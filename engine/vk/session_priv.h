@@ -11,6 +11,7 @@
 struct kernel_slot {
 	char shader[32];
 	uint32_t local[2];
+	uint32_t spec[RFX_VK_DISPATCH_SPEC];
 	rfx_vk_kernel k;
 };
 

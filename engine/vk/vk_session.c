@@ -299,6 +299,14 @@ static rfx_status make_packed(rfx_session *s, VkDeviceSize align)
 	return st;
 }
 
+/* One pipeline per shader, workgroup size and specialization. */
+static int same_kernel(const struct kernel_slot *k, const rfx_vk_dispatch *d)
+{
+	return strcmp(k->shader, d->shader) == 0 &&
+	       k->local[0] == d->local[0] && k->local[1] == d->local[1] &&
+	       memcmp(k->spec, d->spec, sizeof(d->spec)) == 0;
+}
+
 static rfx_status make_kernels(rfx_session *s)
 {
 	rfx_context *ctx = s->model->ctx;
@@ -311,9 +319,7 @@ static rfx_status make_kernels(rfx_session *s)
 		const rfx_vk_dispatch *d = &v->dispatch[i];
 		uint32_t k;
 		for (k = 0; k < v->n_kernels; k++)
-			if (strcmp(v->kernels[k].shader, d->shader) == 0 &&
-			    v->kernels[k].local[0] == d->local[0] &&
-			    v->kernels[k].local[1] == d->local[1])
+			if (same_kernel(&v->kernels[k], d))
 				break;
 		if (k < v->n_kernels)
 			continue;
@@ -321,9 +327,10 @@ static rfx_status make_kernels(rfx_session *s)
 			.shader = d->shader,
 			.n_bindings = d->n_bindings,
 			.push_size = RFX_VK_PUSH_WORDS * 4,
-			.n_spec = 2,
+			.n_spec = 2 + RFX_VK_DISPATCH_SPEC,
 			.spec = {d->local[0], d->local[1]},
 		};
+		memcpy(kd.spec + 2, d->spec, sizeof(d->spec));
 		for (uint32_t b = 0; b < d->n_bindings; b++)
 			kd.texel[b] = d->view[b] != RFX_VK_VIEW_STORAGE;
 		if (kd.push_size > ctx->vk.info.max_push_constants_size)
@@ -336,6 +343,7 @@ static rfx_status make_kernels(rfx_session *s)
 			 d->shader);
 		v->kernels[k].local[0] = d->local[0];
 		v->kernels[k].local[1] = d->local[1];
+		memcpy(v->kernels[k].spec, d->spec, sizeof(d->spec));
 		v->n_kernels++;
 	}
 	return RFX_OK;
@@ -345,9 +353,7 @@ const rfx_vk_kernel *rfx_vk_session_kernel_of(const struct rfx_vk_session *v,
                                               const rfx_vk_dispatch *d)
 {
 	for (uint32_t k = 0; k < v->n_kernels; k++)
-		if (strcmp(v->kernels[k].shader, d->shader) == 0 &&
-		    v->kernels[k].local[0] == d->local[0] &&
-		    v->kernels[k].local[1] == d->local[1])
+		if (same_kernel(&v->kernels[k], d))
 			return &v->kernels[k].k;
 	return NULL;
 }

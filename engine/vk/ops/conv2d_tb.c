@@ -135,10 +135,14 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 		}
 	} else if (l->op == RFX_OP_POOL2D && rfx_quant_layer_is_int8(l)) {
 		if (caps->int8 && caps->texel_i8) {
+			if (rfx_vk_pool2d_row_serves(g, l))
+				v[n++] = "pool2d_row_tb";
 			v[n++] = "pool2d_i8_tb";
 			v[n++] = "pool2d_i8_sb";
 		}
 	} else if (l->op == RFX_OP_POOL2D && float_pool(g, l)) {
+		if (caps->texel && rfx_vk_pool2d_row_serves(g, l))
+			v[n++] = "pool2d_row_tb";
 		if (caps->texel)
 			v[n++] = "pool2d_tb";
 		v[n++] = "pool2d_sb";
@@ -561,6 +565,24 @@ static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
 	return rfx_vk_groups_1d(d, rows * nb, err, errlen);
 }
 
+/* The row pooling kernel, int8 layers with their quantization. */
+static rfx_status pool2d_row_tb(const rfx_graph *g, const rfx_layer *l,
+                                rfx_vk_dispatch *d, uint32_t *n, char *err,
+                                size_t errlen)
+{
+	rfx_quant_layer q;
+	rfx_status st;
+
+	if (!rfx_quant_layer_is_int8(l))
+		return rfx_vk_op_pool2d_row_tb(g, l, NULL, d, n, err, errlen);
+	st = rfx_quant_layer_init(g, l, &q, err, errlen);
+	if (st != RFX_OK)
+		return st;
+	st = rfx_vk_op_pool2d_row_tb(g, l, &q, d, n, err, errlen);
+	rfx_quant_layer_finish(&q);
+	return st;
+}
+
 rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
                                            const rfx_layer *l,
                                            const rfx_vk_caps *caps,
@@ -587,6 +609,8 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 		st = rfx_vk_op_pool2d(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "pool2d_tb") == 0)
 		st = rfx_vk_op_pool2d_tb(g, l, d, n, err, errlen);
+	else if (strcmp(variant, "pool2d_row_tb") == 0)
+		st = pool2d_row_tb(g, l, d, n, err, errlen);
 	else if (strcmp(variant, "fc_sb") == 0)
 		st = rfx_vk_op_fc(g, l, d, n, err, errlen);
 	else {
