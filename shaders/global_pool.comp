@@ -1,5 +1,9 @@
 #version 450
-// Global average or max pooling over H x W: one invocation per (n, c).
+// Global average or max pooling over H x W: one invocation per (n, c), or
+// with wide (planes of GLOBAL_POOL_WIDE values and more) one workgroup per
+// plane, each of its invocations reducing every 64th value, then a tree in
+// shared memory (no invocation loops once per value: lavapipe ends loops
+// after 65535 iterations, and a large plane is work for many lanes).
 // CPU reference: engine/cpu/global_pool.c.
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
@@ -12,19 +16,42 @@ layout(std430, binding = 1) writeonly buffer Yb { Y_T y[]; };
 layout(push_constant) uniform P {
 	uint NC, HW;
 	uint kind; // 0 max, 1 average
+	uint wide; // a workgroup of 64 per plane
 } p;
+
+shared float part[64];
+
+float combine(float a, float b)
+{
+	return p.kind == 0u ? max(a, b) : a + b;
+}
 
 void main()
 {
+	float acc = p.kind == 0u ? -1.0 / 0.0 : 0.0;
+	if (p.wide != 0u) {
+		uint plane = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+		uint lid = gl_LocalInvocationID.x;
+		if (plane < p.NC)
+			for (uint k = lid; k < p.HW; k += 64u)
+				acc = combine(acc, float(x[plane * p.HW + k]));
+		part[lid] = acc;
+		barrier();
+		for (uint s = 32u; s > 0u; s >>= 1) {
+			if (lid < s)
+				part[lid] = combine(part[lid], part[lid + s]);
+			barrier();
+		}
+		if (lid == 0u && plane < p.NC)
+			y[plane] = Y_T(p.kind == 0u ? part[0] : part[0] / float(p.HW));
+		return;
+	}
 	uint i = LINEAR_ID;
 	if (i >= p.NC)
 		return;
 	uint base = i * p.HW;
-	float acc = p.kind == 0u ? -1.0 / 0.0 : 0.0;
-	for (uint k = 0; k < p.HW; k++) {
-		float v = float(x[base + k]);
-		acc = p.kind == 0u ? max(acc, v) : acc + v;
-	}
+	for (uint k = 0; k < p.HW; k++)
+		acc = combine(acc, float(x[base + k]));
 	if (p.kind != 0u)
 		acc /= float(p.HW);
 	y[i] = Y_T(acc);

@@ -1,7 +1,8 @@
 #version 450
 // int8 global max/average pooling, the arithmetic of
 // engine/cpu/global_pool.c (rfx_cpu_global_pool_i8): one invocation per
-// plane; the average rounds half away from zero; then R(v; s_x / s_y).
+// plane, or a workgroup per plane as in global_pool.comp; the average
+// rounds half away from zero; then R(v; s_x / s_y).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "int8.glsl"
@@ -14,22 +15,49 @@ layout(std430, binding = 1) writeonly buffer Yb { int8_t y[]; };
 layout(push_constant) uniform P {
 	uint nc, hw, kind;
 	int zx, zy, m, n;
+	uint wide; // a workgroup of 64 per plane (global_pool.comp)
 } p;
+
+shared int part[64];
+
+int combine(int a, int b)
+{
+	return p.kind == 0u ? max(a, b) : a + b;
+}
+
+void store(uint i, int v)
+{
+	if (p.kind != 0u)
+		v = round_div(v, p.hw);
+	y[i] = int8_t(quant_out(requant(v, p.m, p.n), p.zy, -128, 127));
+}
 
 void main()
 {
+	// x - z_x >= -255: below it is "no value yet" for the max.
+	int acc = p.kind == 0u ? -256 : 0;
+	if (p.wide != 0u) {
+		uint plane = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+		uint lid = gl_LocalInvocationID.x;
+		if (plane < p.nc)
+			for (uint k = lid; k < p.hw; k += 64u)
+				acc = combine(acc, int(x[plane * p.hw + k]) - p.zx);
+		part[lid] = acc;
+		barrier();
+		for (uint s = 32u; s > 0u; s >>= 1) {
+			if (lid < s)
+				part[lid] = combine(part[lid], part[lid + s]);
+			barrier();
+		}
+		if (lid == 0u && plane < p.nc)
+			store(plane, part[0]);
+		return;
+	}
 	uint i = LINEAR_ID;
 	if (i >= p.nc)
 		return;
 	uint base = i * p.hw;
-	int v = int(x[base]) - p.zx;
-	if (p.kind == 0u) {
-		for (uint k = 1; k < p.hw; k++)
-			v = max(v, int(x[base + k]) - p.zx);
-	} else {
-		for (uint k = 1; k < p.hw; k++)
-			v += int(x[base + k]) - p.zx;
-		v = round_div(v, p.hw);
-	}
-	y[i] = int8_t(quant_out(requant(v, p.m, p.n), p.zy, -128, 127));
+	for (uint k = 0; k < p.hw; k++)
+		acc = combine(acc, int(x[base + k]) - p.zx);
+	store(i, acc);
 }

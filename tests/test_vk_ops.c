@@ -222,6 +222,53 @@ START_TEST(test_pool2d)
 }
 END_TEST
 
+/* Layers whose kernels would loop past a driver's limit (lavapipe ends an
+ * invocation's loops after 65535 iterations, silently): a global pool over
+ * a 260x260 plane runs a workgroup per plane; a classifier head over it
+ * runs unfused (the fused one would loop over the plane); a softmax over
+ * 30000 values is refused with a named status on such a driver (not a
+ * wrong answer), and computed elsewhere. */
+START_TEST(test_long_loops)
+{
+	tol = vk_test_tolerance(RFX_DTYPE_F32);
+	for (int kind = 0; kind < 2; kind++) {
+		rfx_builder b;
+		uint32_t y, xd[4] = {1, 3, 260, 260};
+		rfx_layer *l = single(&b, RFX_OP_GLOBAL_POOL, RFX_DTYPE_F32, 4, xd, &y);
+		l->i[RFX_GPOOL_KIND] = kind;
+		run_single(&b, l, y, kind ? "global avg 260x260" : "global max 260x260");
+	}
+
+	rfx_builder b;
+	rfx_graph g;
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4,
+				       (uint32_t[]){1, 8, 260, 260});
+	rfx_builder_output(&b, test_classifier_head(&b, x, 8, 10, &seed));
+	test_finish(&b, &g, "head over 260x260");
+	check_graph(&g, "head over 260x260");
+
+	uint32_t y, xd[2] = {1, 30000};
+	rfx_layer *l = single(&b, RFX_OP_SOFTMAX, RFX_DTYPE_F32, 2, xd, &y);
+	l->i[RFX_SOFTMAX_AXIS] = 1;
+	if (ctx->vk.max_loops >= 3 * 30000) {
+		run_single(&b, l, y, "softmax over 30000");
+		return;
+	}
+	vk_test_run r;
+	test_finish_layer(&b, l, y, &g, "softmax over 30000");
+	ck_assert_int_eq(vk_test_open(&r, ctx, &g, "softmax over 30000"),
+			 RFX_E_UNSUPPORTED);
+	ck_assert_msg(strstr(rfx_context_last_error(ctx), "ends a shader's loops"),
+		      "%s", rfx_context_last_error(ctx));
+	rfx_graph_finish(&g);
+	/* The process is healthy: the next session runs. */
+	l = single(&b, RFX_OP_SOFTMAX, RFX_DTYPE_F32, 2, (uint32_t[]){1, 1000}, &y);
+	l->i[RFX_SOFTMAX_AXIS] = 1;
+	run_single(&b, l, y, "softmax over 1000 after a refusal");
+}
+END_TEST
+
 START_TEST(test_binary)
 {
 	for (int prec = 0; prec < 2; prec++) {
@@ -422,6 +469,7 @@ int main(void)
 		{"transpose_pad", test_transpose_pad},
 		{"softmax_reduce", test_softmax_reduce},
 		{"staging", test_staging_path},
+		{"long_loops", test_long_loops},
 	};
 	Suite *s = suite_create("vk_ops");
 

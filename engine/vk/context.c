@@ -156,6 +156,7 @@ static rfx_status pick_device(rfx_context *ctx, const rfx_context_options *opt)
 				opt->device_name ? opt->device_name : "",
 				getenv("RFX_DEVICE") ? getenv("RFX_DEVICE") : "", n);
 	vk->phys = pds[c];
+	vk->max_loops = rfx_vk_max_loops(vk->phys);
 	vk->info = infos[c];
 	vk->info.chosen = 1;
 	return RFX_OK;
@@ -280,6 +281,7 @@ static rfx_status adopt(rfx_context *ctx, const rfx_context_options *opt)
 	vk->n_queues = 1;
 	vk->queue_family = opt->vk_queue_family;
 	rfx_vk_probe(vk->phys, 0, &vk->info);
+	vk->max_loops = rfx_vk_max_loops(vk->phys);
 	vk->info.chosen = 1;
 	/* We cannot know what the application enabled beyond Vulkan 1.0:
 	 * use only the core features every kernel can run with. */

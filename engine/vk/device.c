@@ -89,6 +89,25 @@ static uint32_t compute_queue_family(VkPhysicalDevice pd, int *timestamps)
 	return best;
 }
 
+uint64_t rfx_vk_max_loops(VkPhysicalDevice pd)
+{
+	VkPhysicalDeviceDriverProperties drv = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES,
+	};
+	VkPhysicalDeviceProperties2 props = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+		.pNext = &drv,
+	};
+	VkPhysicalDeviceProperties base;
+
+	vkGetPhysicalDeviceProperties(pd, &base);
+	if (VK_API_VERSION_MAJOR(base.apiVersion) == 1 &&
+	    VK_API_VERSION_MINOR(base.apiVersion) < 2)
+		return UINT64_MAX; /* no driver ID to ask (llvmpipe is 1.3) */
+	vkGetPhysicalDeviceProperties2(pd, &props);
+	return drv.driverID == VK_DRIVER_ID_MESA_LLVMPIPE ? 65535u : UINT64_MAX;
+}
+
 void rfx_vk_probe(VkPhysicalDevice pd, uint32_t index, rfx_device_info *info)
 {
 	VkPhysicalDeviceShaderIntegerDotProductProperties dotp = {

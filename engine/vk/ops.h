@@ -56,6 +56,12 @@ typedef struct rfx_vk_dispatch {
 	uint32_t groups[3];
 	/* Bytes of the session's scratch buffer (RFX_VK_SCRATCH) it uses. */
 	uint64_t scratch_bytes;
+	/* Loop iterations one invocation runs, all its loops together (those
+	 * whose count depends on the layer's shape; loops of a constant count
+	 * are unrolled): some drivers end a shader's loops early (lavapipe
+	 * after 65535 in all, rfx_vk.max_loops), so a kernel past the device's
+	 * limit is not a candidate. 0: none depends on the shape. */
+	uint64_t loops;
 } rfx_vk_dispatch;
 
 /* What the device offers the int8 kernels (filled by the session). */

@@ -32,6 +32,9 @@ struct rfx_vk {
 	/* Features enabled on the device (a subset of info). */
 	int f16, int8, storage8, storage16, int_dot;
 	int memory_budget; /* VK_EXT_memory_budget enabled */
+	/* Loop iterations one shader invocation may run, all its loops
+	 * together, before the driver ends them (rfx_vk_max_loops()). */
+	uint64_t max_loops;
 	/* reflex's live VkDeviceMemory (rfx_context_memory_usage()): sessions
 	 * on several threads allocate and free concurrently. */
 	atomic_uint_fast64_t mem_bytes;
@@ -50,6 +53,13 @@ rfx_status rfx_vk_fail(rfx_context *ctx, VkResult r, const char *what);
 
 /* Fills *info from a physical device (index is its enumeration index). */
 void rfx_vk_probe(VkPhysicalDevice pd, uint32_t index, rfx_device_info *info);
+
+/* How many loop iterations one invocation of a shader may run on pd, all
+ * its loops together: Mesa's llvmpipe (lavapipe) ends them after 65535
+ * (gallivm's loop limiter, against shaders that never end) and the
+ * invocation goes on with partial results, silently; no limit elsewhere
+ * (UINT64_MAX). */
+uint64_t rfx_vk_max_loops(VkPhysicalDevice pd);
 
 /* Picks a device index among n probed ones, following the options and
  * RFX_DEVICE. Returns -1 when none matches. */

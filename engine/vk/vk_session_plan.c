@@ -70,12 +70,14 @@ static uint64_t dispatch_binding_bytes(const rfx_session *s,
 	return rfx_vk_session_binding_bytes(s, d->tensor[b]);
 }
 
-/* Whether every binding of d fits this device's limits. */
+/* Whether d's loops and every binding of d fit this device's limits. */
 static int dispatch_fits(const rfx_session *s, const rfx_vk_dispatch *d)
 {
 	rfx_context *ctx = s->model->ctx;
 	VkPhysicalDeviceProperties p;
 
+	if (d->loops > ctx->vk.max_loops)
+		return 0;
 	vkGetPhysicalDeviceProperties(ctx->vk.phys, &p);
 	for (uint32_t b = 0; b < d->n_bindings; b++) {
 		uint64_t bytes = dispatch_binding_bytes(s, d, b);
@@ -235,6 +237,15 @@ rfx_status rfx_vk_session_plan_dispatches(rfx_session *s)
 				v->scratch_bytes = v->dispatch[v->n_dispatch + k].scratch_bytes;
 		for (uint32_t k = 0; k < n; k++) {
 			rfx_vk_dispatch *d = &v->dispatch[v->n_dispatch + k];
+			if (d->loops > ctx->vk.max_loops)
+				return rfx_fail(ctx, RFX_E_UNSUPPORTED,
+					"layer '%s': kernel %s would loop %llu times "
+					"in one invocation; this driver (%s) ends a "
+					"shader's loops after %llu, so the layer "
+					"cannot run on this device", ly->name,
+					d->shader, (unsigned long long)d->loops,
+					ctx->vk.info.driver_name,
+					(unsigned long long)ctx->vk.max_loops);
 			for (uint32_t b = 0; b < d->n_bindings; b++) {
 				uint64_t bytes = dispatch_binding_bytes(s, d, b);
 				if (d->view[b] == RFX_VK_VIEW_STORAGE &&

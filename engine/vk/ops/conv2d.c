@@ -6,6 +6,17 @@
 
 #define OCB 4 /* output channels per invocation, as in the shader */
 
+/* Loop iterations of one invocation (rfx_vk_dispatch.loops): its group's
+ * input channels, the kernel rows of each and the taps of each row. */
+static uint64_t conv_loops(const rfx_graph *g, const rfx_layer *l)
+{
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	const rfx_tensor *w = &g->tensors[l->inputs[1]];
+	uint64_t cpg = x->dims[1] / (uint32_t)l->i[RFX_CONV_GROUP];
+
+	return cpg * (1 + (uint64_t)w->dims[2] * (1 + w->dims[3]));
+}
+
 rfx_status rfx_vk_op_conv2d(const rfx_graph *g, const rfx_layer *l,
                             rfx_vk_dispatch *d, uint32_t *n, char *err,
                             size_t errlen)
@@ -39,6 +50,7 @@ rfx_status rfx_vk_op_conv2d(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push_f(d, l->f[1]);
 	rfx_vk_push_u(d, (uint32_t)has_res);
 	rfx_vk_push_u(d, blocks);
+	d->loops = conv_loops(g, l);
 	d->local[0] = 8;
 	d->local[1] = 8;
 	d->groups[0] = (y->dims[3] + 7) / 8;
@@ -86,6 +98,7 @@ rfx_status rfx_vk_op_conv2d_i8(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
 	rfx_vk_push_rq(d, q->in_rq[3]);
 	rfx_vk_push_rq(d, q->sum_rq);
+	d->loops = conv_loops(g, l);
 	d->local[0] = 8;
 	d->local[1] = 8;
 	d->groups[0] = (y->dims[3] + 7) / 8;

@@ -102,6 +102,13 @@ static int is_dw3(const rfx_graph *g, const rfx_layer *l)
 	       sh == l->i[RFX_CONV_STRIDE_W] && (sh == 1 || sh == 2);
 }
 
+/* Loop iterations over one input channel's kernel taps: ky, and kx
+ * within each (rfx_vk_dispatch.loops). */
+static uint64_t tap_loops(const rfx_tensor *w)
+{
+	return 1 + (uint64_t)w->dims[2] * (1 + w->dims[3]);
+}
+
 uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
                                const rfx_vk_caps *caps, const char **out,
                                uint32_t cap)
@@ -341,6 +348,12 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push_u(d, (uint32_t)has_res);
 	rfx_vk_push_u(d, (uint32_t)npb);
 	rfx_vk_push_u(d, (uint32_t)nmb);
+	/* Per invocation: the channels (GEMM), channel blocks of 4 or
+	 * channels times taps; a depthwise output its taps (dw3: fixed). */
+	d->loops = v4 || strcmp(variant, "conv_gemm_tb") == 0 ? x->dims[1]
+		   : dw3 ? 0 : dw ? tap_loops(w)
+		   : c4 ? (x->dims[1] + 3) / 4 * tap_loops(w)
+			: x->dims[1] * tap_loops(w);
 	if (dw3) /* blocks of PB outputs within a row */
 		npb = (y->dims[3] + PB - 1) / PB * y->dims[2];
 	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
@@ -510,6 +523,9 @@ static rfx_status conv_i8_tb(const rfx_graph *g, const rfx_layer *l,
 				   blocks, 2, npb * nmb, d, err, errlen);
 	snprintf(d->shader, sizeof(d->shader), "%s",
 		 gemm4 ? "conv_i8_gemm4_tb" : "conv_i8_c4_tb");
+	const rfx_tensor *x = &g->tensors[l->inputs[0]];
+	d->loops = gemm4 ? x->dims[1]
+			 : (x->dims[1] + 3) / 4 * tap_loops(&g->tensors[l->inputs[1]]);
 	rfx_quant_layer_finish(&q);
 	return st;
 }
@@ -531,6 +547,7 @@ static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
 			   RFX_VK_VIEW_R8I, &nrb, 1,
 			   (uint64_t)y->dims[2] * nrb * y->dims[1], d, err, errlen);
 	snprintf(d->shader, sizeof(d->shader), "conv_i8_dw_tb");
+	d->loops = dw3 ? 0 : tap_loops(&g->tensors[l->inputs[1]]);
 	if (dw3)
 		snprintf(d->shader, sizeof(d->shader), "conv_i8_dw3s%d_tb",
 			 l->i[RFX_CONV_STRIDE_H]);
@@ -562,6 +579,7 @@ static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push_f(d, l->f[0]);
 	rfx_vk_push_f(d, l->f[1]);
 	rfx_vk_push_u(d, (uint32_t)nb);
+	d->loops = K;
 	return rfx_vk_groups_1d(d, rows * nb, err, errlen);
 }
 

@@ -280,6 +280,8 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 	rfx_vk_push(&d[1], (uint32_t[]){(uint32_t)C4, (uint32_t)NT, (uint32_t)nq,
 					(uint32_t)nmb, (uint32_t)ntb,
 					(uint32_t)(v_bytes / 16), (uint32_t)nxi}, 7);
+	/* The channel blocks, and the chunks that join exact sums. */
+	d[1].loops = 2 * C4;
 	if (i8)
 		rfx_vk_push_u(&d[1], wino_i8_chunk(&g->tensors[l->inputs[1]],
 						   q.in_zp[0], tile));

@@ -3,6 +3,15 @@
 
 #include "vk/ops.h"
 
+/* Loop iterations of one invocation: the window's rows, the taps of each
+ * (and as many again to count an average's cells). */
+static uint64_t window_loops(const rfx_layer *l)
+{
+	uint64_t kh = (uint64_t)l->i[RFX_POOL_KERNEL_H];
+
+	return 2 * kh * (1 + (uint64_t)l->i[RFX_POOL_KERNEL_W]);
+}
+
 rfx_status rfx_vk_op_pool2d(const rfx_graph *g, const rfx_layer *l,
                             rfx_vk_dispatch *d, uint32_t *n, char *err,
                             size_t errlen)
@@ -28,6 +37,7 @@ rfx_status rfx_vk_op_pool2d(const rfx_graph *g, const rfx_layer *l,
 		(uint32_t)l->i[RFX_POOL_COUNT_INCLUDE_PAD],
 	};
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
+	d->loops = window_loops(l);
 	d->local[0] = 8;
 	d->local[1] = 8;
 	d->groups[0] = (y->dims[3] + 7) / 8;
@@ -92,6 +102,7 @@ static rfx_status pool2d_i8(const rfx_graph *g, const rfx_layer *l,
 	};
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
 	rfx_vk_push_rq(d, q->in_rq[0]);
+	d->loops = window_loops(l);
 	d->local[0] = 8;
 	d->local[1] = 8;
 	d->groups[0] = (y->dims[3] + 7) / 8;
@@ -203,6 +214,10 @@ rfx_status rfx_vk_op_pool2d_row_tb(const rfx_graph *g, const rfx_layer *l,
 		rfx_vk_push_u(d, (uint32_t)q->out_zp);
 		rfx_vk_push_rq(d, q->in_rq[0]);
 	}
+	/* The window's rows, then each output's count of cells (rows and
+	 * columns) for an average. */
+	d->loops = (uint64_t)l->i[RFX_POOL_KERNEL_H] +
+		   8 * ((uint64_t)l->i[RFX_POOL_KERNEL_H] + l->i[RFX_POOL_KERNEL_W]);
 	d->spec[0] = (uint32_t)l->i[RFX_POOL_KERNEL_W];
 	d->spec[1] = (uint32_t)l->i[RFX_POOL_STRIDE_W];
 	d->spec[2] = pool_dw(l);
