@@ -10,7 +10,8 @@
 // of (x - z_x) * w, wrapping), then the int8 end of conv_i8_store.glsl.
 // DW3 (3x3, dilation 1, stride DW3 both ways, 1 or 2 at compile time):
 // each input row's window of (PB - 1) * DW3 + 3 pixels is fetched once
-// for the 3 taps of the PB outputs, as conv_tb.comp's DW3 does.
+// for the 3 taps of the PB outputs, as conv_tb.comp's DW3 does; with XV4
+// ("conv_i8_dw3v4_tb", X an RGBA8I view) 4 pixels per texel (row4.glsl).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "int8.glsl"
@@ -39,6 +40,17 @@ layout(push_constant) uniform P {
 
 #include "conv_i8_store.glsl"
 
+#ifdef DW3
+#define WIN ((PB - 1) * DW3 + 3)
+#ifdef XV4
+#define ROW4_T int
+#define ROW4_VEC ivec4
+#define ROW4_SPAN WIN
+#define ROW4_TEXEL(q) texelFetch(x, q)
+#include "row4.glsl"
+#endif
+#endif
+
 void main()
 {
 	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
@@ -55,19 +67,29 @@ void main()
 	int xbase = int((n * p.C + c) * p.H * p.W);
 	int wrow = int(m * p.KH * p.KW);
 #ifdef DW3
-#define WIN ((PB - 1) * DW3 + 3)
 	int ix0 = int(ox0 * DW3) - int(p.PL);
+#ifdef XV4
+	int qmax = int(gl_NumWorkGroups.z * p.C * p.H * p.W / 4u) - 1;
+#endif
 	for (uint ky = 0; ky < 3u; ky++) {
 		int iy = int(oy * DW3 + ky) - int(p.PT);
 		if (iy < 0 || iy >= int(p.H))
 			continue;
 		int win[WIN];
+#ifdef XV4
+		row4(xbase + iy * int(p.W) + ix0, qmax, win);
+		for (int k = 0; k < WIN; k++) {
+			int ix = ix0 + k;
+			win[k] = ix >= 0 && ix < int(p.W) ? win[k] - p.zx : 0;
+		}
+#else
 		for (int k = 0; k < WIN; k++) {
 			int ix = ix0 + k;
 			bool in_ = ix >= 0 && ix < int(p.W);
 			int xv = texelFetch(x, in_ ? xbase + iy * int(p.W) + ix : 0).r - p.zx;
 			win[k] = in_ ? xv : 0;
 		}
+#endif
 		int wk = wrow + int(ky * 3u);
 		int w0 = texelFetch(w, wk).r, w1 = texelFetch(w, wk + 1).r;
 		int w2 = texelFetch(w, wk + 2).r;

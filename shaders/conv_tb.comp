@@ -21,7 +21,7 @@
 // channel block, ky, kx, then the 4 channels: another order than the
 // reference's, within the fp32 tolerance of the tests);
 // DW3 (depthwise 3x3, dilation 1, stride DW3 in both directions: row
-// windows, below);
+// windows, below; with XV4 read 4 pixels per texel);
 // DW_C4 (depthwise with one output channel per input channel, X packed by
 // 4 as for C4: 4 channels x PB pixels per invocation, each pixel fetch
 // serving 4 channels; the sum keeps the reference's order, ky then kx).
@@ -114,7 +114,16 @@ void main()
 // channel x PB outputs of one row per invocation; each input row's window
 // ((PB - 1) * DW3 + 3 pixels) is fetched once and serves the 3 taps of
 // every output, (PB - 1) * DW3 + 3 fetches per row instead of 3 * PB.
+// With XV4 ("conv_dw3v4_tb") each row window is read 4 pixels per texel
+// (row4.glsl): 4 or 5 fetches per row instead of 10 or 17.
 #define WIN ((PB - 1) * DW3 + 3)
+#ifdef XV4
+#define ROW4_T float
+#define ROW4_VEC vec4
+#define ROW4_SPAN WIN
+#define ROW4_TEXEL(q) texelFetch(x, q)
+#include "row4.glsl"
+#endif
 void main()
 {
 	uint id = LINEAR_ID, n = gl_WorkGroupID.z;
@@ -130,17 +139,28 @@ void main()
 		acc[i] = b;
 	int xbase = int((n * p.C + c) * p.H * p.W);
 	int ix0 = int(ox0 * DW3) - int(p.PL);
+#ifdef XV4
+	int qmax = int(gl_NumWorkGroups.z * p.C * p.H * p.W / 4u) - 1;
+#endif
 	for (uint ky = 0; ky < 3u; ky++) {
 		int iy = int(oy * DW3 + ky) - int(p.PT);
 		bool row = iy >= 0 && iy < int(p.H);
 		int rbase = xbase + iy * int(p.W);
 		float win[WIN];
+#ifdef XV4
+		row4(rbase + ix0, qmax, win);
+		for (int k = 0; k < WIN; k++) {
+			int ix = ix0 + k;
+			win[k] = row && ix >= 0 && ix < int(p.W) ? win[k] : 0.0;
+		}
+#else
 		for (int k = 0; k < WIN; k++) {
 			int ix = ix0 + k;
 			bool in_ = row && ix >= 0 && ix < int(p.W);
 			float xv = texelFetch(x, in_ ? rbase + ix : 0).r;
 			win[k] = in_ ? xv : 0.0;
 		}
+#endif
 		int wrow = int((m * 3u + ky) * 3u);
 		float w0 = texelFetch(w, wrow).r, w1 = texelFetch(w, wrow + 1).r;
 		float w2 = texelFetch(w, wrow + 2).r;

@@ -8,8 +8,7 @@
 // its element count is a multiple of 4), into the registers v[]; the
 // window's width, stride and dilation along x are specialization
 // constants, so every index into v[] is a constant once the pipeline is
-// built. A row segment starts anywhere in a texel (at sh = its element
-// index % 4), which is a select per value, not a fetch.
+// built (row4.glsl).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #ifdef I8
@@ -22,9 +21,8 @@ layout(constant_id = 3) const uint SW = 2u;
 layout(constant_id = 4) const uint DW = 1u;
 
 #define QX 8u
-// Input columns the 8 windows cover; texels that hold them from any start.
+// Input columns the 8 windows cover.
 const uint SPAN = (QX - 1u) * SW + (KW - 1u) * DW + 1u;
-const uint NT = (SPAN + 6u) / 4u;
 
 #ifdef I8
 layout(binding = 0) uniform isamplerBuffer x; // RGBA8I
@@ -52,22 +50,11 @@ layout(push_constant) uniform P {
 #endif
 } p;
 
-// v[i] = X[s + i] for the SPAN values of a row segment starting at
-// element s (s may be negative or run past X: those texels are clamped,
-// and only feed columns outside the row, which are masked).
-void row(int s, out VAL v[SPAN])
-{
-	int q0 = s >> 2, sh = s & 3;
-	VAL t[4u * NT];
-	for (uint j = 0u; j < NT; j++) {
-		VEC tx = texelFetch(x, clamp(q0 + int(j), 0, p.qmax));
-		for (uint k = 0u; k < 4u; k++)
-			t[4u * j + k] = tx[k];
-	}
-	for (uint i = 0u; i < SPAN; i++)
-		v[i] = sh == 0 ? t[i] : sh == 1 ? t[i + 1u] :
-		       sh == 2 ? t[i + 2u] : t[i + 3u];
-}
+#define ROW4_T VAL
+#define ROW4_VEC VEC
+#define ROW4_SPAN SPAN
+#define ROW4_TEXEL(q) texelFetch(x, q)
+#include "row4.glsl"
 
 // How many of start + k*dil (k < kernel) lie in [lo, hi) (pool2d_i8.comp).
 int count_in(int start, uint kernel, uint dil, int lo, int hi)
@@ -112,7 +99,7 @@ void main()
 		if (iy < 0 || iy >= int(p.H))
 			continue;
 		VAL v[SPAN];
-		row(base + iy * int(p.W) + x0, v);
+		row4(base + iy * int(p.W) + x0, p.qmax, v);
 		for (uint q = 0u; q < QX; q++) {
 			for (uint kx = 0u; kx < KW; kx++) {
 				uint i = q * SW + kx * DW;

@@ -41,15 +41,18 @@ static void random_act(rfx_layer *l, int slot, float ys, int32_t yz)
  * too), with more channels, 5 pointwise with stride 1 and channel counts
  * that are multiples of 4 (what conv_i8_gemm4_tb serves, its texels
  * shifted when H*W is not), 6 depthwise 3x3, dilation 1, the same stride
- * 1 or 2 both ways (conv_i8_dw3_tb). */
+ * 1 or 2 both ways (conv_i8_dw3_tb), 7 the same with channels by 4 and
+ * rows of several 8-output blocks (conv_i8_dw3v4_tb: whole texels). */
 static void conv_case(int iter, int kind)
 {
 	rfx_builder b;
 	rfx_graph g;
 	char what[200];
 	int ties = iter % 3 == 2;
-	int wino = kind == 4, pw4 = kind == 5, dw3 = kind == 6;
-	uint32_t C = wino ? rnd(1, 40) : pw4 ? 4 * rnd(1, 10) : rnd(1, 9);
+	int wino = kind == 4, pw4 = kind == 5, dw3 = kind == 6 || kind == 7;
+	int v4 = kind == 7;
+	uint32_t C = wino ? rnd(1, 40) : pw4 ? 4 * rnd(1, 10)
+		     : v4 ? 4 * rnd(1, 3) : rnd(1, 9);
 	uint32_t N = rnd(1, 2), group = 1, M;
 
 	if (dw3)
@@ -69,7 +72,8 @@ static void conv_case(int iter, int kind)
 	uint32_t kh = kind == 3 ? 1 : wino || dw3 ? 3 : rnd(1, 5);
 	uint32_t kw = kind == 3 ? 1 : wino || dw3 ? 3 : rnd(1, 5);
 	uint32_t dh = wino || dw3 ? 1 : rnd(1, 2), dw = wino || dw3 ? 1 : rnd(1, 2);
-	uint32_t H = (kh - 1) * dh + rnd(1, 11), W = (kw - 1) * dw + rnd(1, 11);
+	uint32_t H = (kh - 1) * dh + rnd(1, 11);
+	uint32_t W = (kw - 1) * dw + rnd(1, v4 ? 40 : 11);
 	uint32_t xd[4] = {N, C, H, W}, wd[4] = {M, C / group, kh, kw};
 	uint32_t w, bias;
 	float wmean;
@@ -207,11 +211,13 @@ END_TEST
 
 /* The int8 depthwise texel kernels forced on depthwise cases: conv_i8_dw_tb
  * on any kernel, stride, dilation, padding, channel multiplier 1 or 2,
- * residual; conv_i8_dw3_tb on 3x3, dilation 1, stride 1 or 2 (kind 6). */
+ * residual; conv_i8_dw3_tb on 3x3, dilation 1, stride 1 or 2 (kind 6),
+ * conv_i8_dw3v4_tb on those of whole texels (kind 7). */
 START_TEST(test_conv2d_dw)
 {
 	forced_cases("conv_i8_dw_tb", 1);
 	forced_cases("conv_i8_dw3_tb", 6);
+	forced_cases("conv_i8_dw3v4_tb", 7);
 }
 END_TEST
 
@@ -296,7 +302,8 @@ START_TEST(test_conv2d_extremes)
 		 * lavapipe ends any invocation's loops after 65535 iterations
 		 * in all (gallivm's loop limiter), and conv_i8_gemm4_tb loops
 		 * once per channel, conv_i8_c4_tb 3 times per channel block
-		 * (so on lavapipe neither is a candidate: below). */
+		 * (83001 passes with each loop's exit test: so on lavapipe
+		 * neither is a candidate, below). */
 		for (int kind = k == 2 ? 0 : 1; kind <= 2; kind++) {
 			uint32_t C = kind == 0 ? 66400 : kind == 1 ? 1826
 				     : ks == 3 ? 1839 : 7800;
@@ -366,7 +373,8 @@ static void run_single(rfx_builder *b, rfx_layer *l, uint32_t y, const char *wha
 
 /* Pooling on the three kernels (each in two iterations of six: max and
  * average pooling), the session checked to run it. The row kernel gets
- * whole texels (channels by 4) and rows of several 8-output blocks. */
+ * whole texels (channels by 4), rows of several 8-output blocks and
+ * dilations. */
 START_TEST(test_pool)
 {
 	static const char *const kernels[] = {"pool2d_row_tb", "pool2d_i8_tb",
@@ -378,8 +386,10 @@ START_TEST(test_pool)
 		setenv("RFX_FORCE_VARIANT", force_variant, 1);
 		rfx_builder b;
 		uint32_t y, k = rnd(1, 4), kw = rnd(1, 4);
+		uint32_t dh = row ? rnd(1, 2) : 1, dw = row ? rnd(1, 2) : 1;
 		uint32_t xd[4] = {rnd(1, 2), row ? 4 * rnd(1, 2) : rnd(1, 5),
-				  k + rnd(0, 9), kw + rnd(0, row ? 40 : 9)};
+				  (k - 1) * dh + 1 + rnd(0, 9),
+				  (kw - 1) * dw + 1 + rnd(0, row ? 40 : 9)};
 		int ties = i % 2;
 		/* same scale half of the time (pure max / rounded mean) */
 		float ys = i % 12 < 6 ? 0.0f : rscale(ties);
@@ -398,7 +408,8 @@ START_TEST(test_pool)
 		l->i[RFX_POOL_PAD_R] = (int32_t)rnd(0, (kw - 1) / 2);
 		l->i[RFX_POOL_CEIL_MODE] = (int32_t)rnd(0, 1);
 		l->i[RFX_POOL_COUNT_INCLUDE_PAD] = i % 2 ? (int32_t)rnd(0, 1) : 0;
-		l->i[RFX_POOL_DIL_H] = l->i[RFX_POOL_DIL_W] = 1;
+		l->i[RFX_POOL_DIL_H] = (int32_t)dh;
+		l->i[RFX_POOL_DIL_W] = (int32_t)dw;
 		run_single(&b, l, y, i % 2 ? "avgpool i8" : "maxpool i8");
 	}
 	force_variant = NULL;

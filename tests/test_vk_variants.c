@@ -77,12 +77,14 @@ static void check_graph(rfx_graph *g, const char *variant, uint32_t layer,
 }
 
 enum conv_kind {
-	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, WINO4, DW3, GEMM4S, STORAGE
+	GEMM4, GEMM, DIRECT, FIRST, DEPTHWISE, C4, C4_FIRST, DW_C4, WINO, WINO4, DW3, GEMM4S, STORAGE,
+	DW3V4
 };
 static const char *const conv_variant[] = {
 	"conv_gemm4_tb", "conv_gemm_tb", "conv_direct_tb", "conv_direct_tb",
 	"conv_dw_tb", "conv_c4_tb", "conv_c4_tb", "conv_dw_c4_tb", "conv_wino_tb",
 	"conv_wino4_tb", "conv_dw3_tb", "conv_gemm4s_tb", "conv2d_sb",
+	"conv_dw3v4_tb",
 };
 
 static void conv_case(enum conv_kind kind, rfx_dtype prec)
@@ -95,12 +97,17 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 	uint32_t N = rnd(1, 2), C = first ? 3 : rnd(1, 21), M = rnd(1, 21);
 	uint32_t group = 1;
 	int wino = kind == WINO || kind == WINO4; /* 3x3, stride 1, dilation 1 */
-	int k3 = wino || kind == DW3; /* 3x3, dilation 1 */
+	int dw3 = kind == DW3 || kind == DW3V4;
+	int k3 = wino || dw3; /* 3x3, dilation 1 */
 	uint32_t kh = pw ? 1 : k3 ? 3 : rnd(1, 5), kw = pw ? 1 : k3 ? 3 : rnd(1, 5);
 	uint32_t dh = pw || k3 ? 1 : rnd(1, 2), dw = pw || k3 ? 1 : rnd(1, 2);
 	uint32_t H = (kh - 1) * dh + rnd(1, 13), W = (kw - 1) * dw + rnd(1, 13);
 
-	if (kind == DEPTHWISE || kind == DW3) {
+	if (kind == DW3V4) { /* whole texels; rows of several 8-output blocks */
+		C = 4 * rnd(1, 3);
+		W = 2 + rnd(1, 40);
+	}
+	if (kind == DEPTHWISE || dw3) {
 		group = C;
 		M = C * rnd(1, 2);
 	}
@@ -126,7 +133,7 @@ static void conv_case(enum conv_kind kind, rfx_dtype prec)
 		C = 4 * rnd(1, 5);
 		xd[1] = wd[1] = C;
 	}
-	if (kind == DW3) /* the same stride both ways */
+	if (dw3) /* the same stride both ways */
 		sw = sh;
 	int32_t pt = pw ? 0 : (int32_t)rnd(0, kh / 2 + 1), pl = pw ? 0 : (int32_t)rnd(0, kw / 2);
 	int32_t pb = pw ? 0 : (int32_t)rnd(0, kh / 2), pr = pw ? 0 : (int32_t)rnd(0, kw / 2 + 1);
@@ -255,6 +262,8 @@ START_TEST(test_gemm4s) { conv_kind_test(GEMM4S); }
 END_TEST
 START_TEST(test_dw3) { conv_kind_test(DW3); }
 END_TEST
+START_TEST(test_dw3v4) { conv_kind_test(DW3V4); }
+END_TEST
 START_TEST(test_storage) { conv_kind_test(STORAGE); }
 END_TEST
 
@@ -300,6 +309,33 @@ START_TEST(test_fc)
 }
 END_TEST
 
+/* Two row-pooling layers of different windows in one session: each its
+ * own pipeline (the window is in specialization constants, which the
+ * session's pipeline lookup must tell apart). */
+START_TEST(test_pool_row_pair)
+{
+	rfx_builder b;
+	rfx_graph g;
+	uint32_t xd[4] = {1, 4, 23, 29};
+
+	tol = vk_test_tolerance(RFX_DTYPE_F32);
+	rfx_builder_init(&b);
+	uint32_t x = rfx_builder_input(&b, "x", RFX_DTYPE_F32, 4, xd);
+	uint32_t h = rfx_builder_tensor(&b, "h", RFX_DTYPE_F32, 0, NULL);
+	uint32_t y = rfx_builder_tensor(&b, "y", RFX_DTYPE_F32, 0, NULL);
+	rfx_layer *l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool3s2",
+					 (uint32_t[]){x}, 1, h);
+	test_pool_attrs(l, 0, 3, 3, 1, 1, &seed);
+	l->i[RFX_POOL_STRIDE_H] = l->i[RFX_POOL_STRIDE_W] = 2;
+	ck_assert_int_eq(rfx_builder_infer(&b, l), RFX_OK);
+	l = rfx_builder_layer(&b, RFX_OP_POOL2D, "pool2s1", (uint32_t[]){h}, 1, y);
+	test_pool_attrs(l, 1, 2, 2, 1, 1, &seed);
+	l->i[RFX_POOL_STRIDE_H] = l->i[RFX_POOL_STRIDE_W] = 1;
+	test_finish_layer(&b, l, y, &g, "two row pools");
+	check_graph(&g, "pool2d_row_tb", 1, "two row pools");
+}
+END_TEST
+
 /* The three pooling kernels, max and average, with padding, dilation and
  * ceil mode: the same sums as the reference, in its order. */
 START_TEST(test_pool)
@@ -330,11 +366,13 @@ int main(void)
 		{"conv_wino_tb", test_wino},
 		{"conv_wino4_tb", test_wino4},
 		{"conv_dw3_tb", test_dw3},
+		{"conv_dw3v4_tb", test_dw3v4},
 		{"conv_gemm4s_tb", test_gemm4s},
 		{"conv_dw_c4_tb", test_dw_c4},
 		{"conv2d_sb", test_storage},
 		{"fc_tb_and_fc_sb", test_fc},
 		{"pool2d_row_tb_tb_and_sb", test_pool},
+		{"pool2d_row_tb_two_windows", test_pool_row_pair},
 	};
 	Suite *s = suite_create("vk_variants");
 

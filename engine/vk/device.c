@@ -89,7 +89,8 @@ static uint32_t compute_queue_family(VkPhysicalDevice pd, int *timestamps)
 	return best;
 }
 
-uint64_t rfx_vk_max_loops(VkPhysicalDevice pd)
+/* The limit of the drivers known to have one. */
+static uint64_t driver_max_loops(VkPhysicalDevice pd)
 {
 	VkPhysicalDeviceDriverProperties drv = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES,
@@ -106,6 +107,20 @@ uint64_t rfx_vk_max_loops(VkPhysicalDevice pd)
 		return UINT64_MAX; /* no driver ID to ask (llvmpipe is 1.3) */
 	vkGetPhysicalDeviceProperties2(pd, &props);
 	return drv.driverID == VK_DRIVER_ID_MESA_LLVMPIPE ? 65535u : UINT64_MAX;
+}
+
+uint64_t rfx_vk_max_loops(VkPhysicalDevice pd)
+{
+	const char *e = getenv("RFX_MAX_LOOPS");
+	uint64_t limit = driver_max_loops(pd);
+	char *end;
+
+	if (e && *e) {
+		unsigned long long v = strtoull(e, &end, 10);
+		if (*end == '\0' && v > 0 && v < limit)
+			limit = v;
+	}
+	return limit;
 }
 
 void rfx_vk_probe(VkPhysicalDevice pd, uint32_t index, rfx_device_info *info)

@@ -13,6 +13,7 @@
 #define RFX_VK_MAX_BINDINGS_PER_DISPATCH 5
 #define RFX_VK_PUSH_WORDS 32
 #define RFX_VK_DISPATCH_SPEC 3
+#define RFX_VK_LOOP_EXTRA 16u /* rfx_vk_dispatch.loops */
 
 /* How a binding is read: a storage buffer, or a uniform texel buffer
  * through a view of that format (created once by the session). */
@@ -56,11 +57,15 @@ typedef struct rfx_vk_dispatch {
 	uint32_t groups[3];
 	/* Bytes of the session's scratch buffer (RFX_VK_SCRATCH) it uses. */
 	uint64_t scratch_bytes;
-	/* Loop iterations one invocation runs, all its loops together (those
-	 * whose count depends on the layer's shape; loops of a constant count
-	 * are unrolled): some drivers end a shader's loops early (lavapipe
-	 * after 65535 in all, rfx_vk.max_loops), so a kernel past the device's
-	 * limit is not a candidate. 0: none depends on the shape. */
+	/* Loop passes one invocation runs, all its loops together: some
+	 * drivers end a shader's loops early (lavapipe after 65535 in all,
+	 * rfx_vk.max_loops), so a kernel past the device's limit is not a
+	 * candidate. A loop entered once with n trips counts n + 1 (its exit
+	 * test is a pass too: measured, tests/test_vk_ops.c "long_loops");
+	 * a loop of a constant count counts nothing when it encloses no other
+	 * loop (the compiler unrolls it) and its passes times what it encloses
+	 * otherwise; RFX_VK_LOOP_EXTRA covers a kernel's short fixed loops.
+	 * 0: no loop depends on the layer's shape. */
 	uint64_t loops;
 } rfx_vk_dispatch;
 
@@ -123,6 +128,8 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  *   "conv_c4_tb"      group 1: the input packed by 4 channels into the
  *                     scratch buffer, then 4 channels per fetch
  *   "conv_direct_tb"  group 1, any kernel
+ *   "conv_dw3v4_tb"   the same as conv_dw3_tb, each row window read 4
+ *                     pixels per texel (the input a whole number of texels)
  *   "conv_dw3_tb"     depthwise 3x3, dilation 1, stride 1 or 2 both ways:
  *                     a row window of input fetched once per 8 outputs
  *   "conv_dw_tb"      depthwise, any kernel
@@ -144,8 +151,8 @@ rfx_status rfx_vk_layer_params(const rfx_graph *g, const rfx_layer *l,
  * "conv_i8_c4_tb" (the input packed by 4 channels into the scratch
  * buffer, 8x8 int32 register blocks), "conv2d_i8_sb" (storage buffers,
  * the packed dot product where the device has it); int8 depthwise:
- * "conv_i8_dw3_tb" (3x3, dilation 1, stride 1 or 2 both ways: row windows
- * as conv_dw3_tb), "conv_i8_dw_tb" (texel buffers, a channel x 8 pixels of
+ * "conv_i8_dw3v4_tb" and "conv_i8_dw3_tb" (3x3, dilation 1, stride 1 or 2
+ * both ways: row windows as conv_dw3v4_tb and conv_dw3_tb), "conv_i8_dw_tb" (texel buffers, a channel x 8 pixels of
  * a row per invocation), "conv2d_i8_sb".
  *
  * rfx_vk_layer_variants() writes the names that serve l on a device with

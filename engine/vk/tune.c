@@ -348,19 +348,27 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 	won = 0;
 	for (uint32_t l = 0; l < n; l++)
 		won += score[l] < 1.0;
-	if (st == RFX_OK && won && now_ns() - start + last <= budget_ns &&
-	    (st = round_open(s, opt, best, &t, ns)) == RFX_OK) {
-		st = pair_ratios(&base, &t, n, start, budget_ns, t0, tr, med);
-		for (uint32_t l = 0; st == RFX_OK && l < n; l++) {
-			if (score[l] >= 1.0 || med[l] < WIN)
+	if (st == RFX_OK && won && now_ns() - start + last <= budget_ns) {
+		rfx_status cst = round_open(s, opt, best, &t, ns);
+		if (cst == RFX_OK) {
+			cst = pair_ratios(&base, &t, n, start, budget_ns, t0, tr, med);
+			rfx_vk_session_destroy(&t);
+		}
+		/* Winners that fail to build or run together are not kept. */
+		if (cst != RFX_OK)
+			rfx_log(ctx, RFX_LOG_WARNING, "kernel tuning: the winners "
+				"together failed (%s): every layer keeps its "
+				"default", rfx_status_str(cst));
+		for (uint32_t l = 0; l < n; l++) {
+			if (score[l] >= 1.0 || (cst == RFX_OK && med[l] < WIN))
 				continue;
-			rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: layer %u keeps "
-				"%s (%s scored %.2f, then %.2f)", l, def[l].name,
-				best[l].name, score[l], med[l]);
+			if (cst == RFX_OK)
+				rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: layer %u "
+					"keeps %s (%s scored %.2f, then %.2f)", l,
+					def[l].name, best[l].name, score[l], med[l]);
 			best[l] = def[l];
 			won--;
 		}
-		rfx_vk_session_destroy(&t);
 	} else if (st == RFX_OK && won) {
 		rfx_log(ctx, RFX_LOG_INFO, "kernel tuning: no budget left to "
 			"confirm %u layers' choices", won);

@@ -58,7 +58,8 @@ void rfx_vk_probe(VkPhysicalDevice pd, uint32_t index, rfx_device_info *info);
  * its loops together: Mesa's llvmpipe (lavapipe) ends them after 65535
  * (gallivm's loop limiter, against shaders that never end) and the
  * invocation goes on with partial results, silently; no limit elsewhere
- * (UINT64_MAX). */
+ * (UINT64_MAX). RFX_MAX_LOOPS=N lowers it to N (a driver reflex does not
+ * know, or tests of the limit on any device). */
 uint64_t rfx_vk_max_loops(VkPhysicalDevice pd);
 
 /* Picks a device index among n probed ones, following the options and

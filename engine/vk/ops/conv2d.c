@@ -6,15 +6,17 @@
 
 #define OCB 4 /* output channels per invocation, as in the shader */
 
-/* Loop iterations of one invocation (rfx_vk_dispatch.loops): its group's
- * input channels, the kernel rows of each and the taps of each row. */
+/* Loop passes of one invocation (rfx_vk_dispatch.loops): its group's
+ * input channels, the kernel rows of each and the taps of each row (the
+ * dot product's path runs fewer), then its outputs. */
 static uint64_t conv_loops(const rfx_graph *g, const rfx_layer *l)
 {
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
 	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	uint64_t cpg = x->dims[1] / (uint32_t)l->i[RFX_CONV_GROUP];
 
-	return cpg * (1 + (uint64_t)w->dims[2] * (1 + w->dims[3]));
+	return 1 + cpg * (2 + (uint64_t)w->dims[2] * (w->dims[3] + 2)) +
+	       OCB + 1 + RFX_VK_LOOP_EXTRA;
 }
 
 rfx_status rfx_vk_op_conv2d(const rfx_graph *g, const rfx_layer *l,

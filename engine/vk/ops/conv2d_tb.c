@@ -102,11 +102,12 @@ static int is_dw3(const rfx_graph *g, const rfx_layer *l)
 	       sh == l->i[RFX_CONV_STRIDE_W] && (sh == 1 || sh == 2);
 }
 
-/* Loop iterations over one input channel's kernel taps: ky, and kx
- * within each (rfx_vk_dispatch.loops). */
+/* Loop passes per input channel (or block) of a loop over w's taps: the
+ * channel loop's own, ky's KH + 1, and kx's KW + 1 in each row
+ * (rfx_vk_dispatch.loops). */
 static uint64_t tap_loops(const rfx_tensor *w)
 {
-	return 1 + (uint64_t)w->dims[2] * (1 + w->dims[3]);
+	return 2 + (uint64_t)w->dims[2] * (w->dims[3] + 2);
 }
 
 uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
@@ -122,6 +123,9 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 	 * ends first: fewest fetches per multiply-add first. */
 	if (int8_dw(g, l)) {
 		if (caps->int8 && caps->texel_i8) {
+			if (is_dw3(g, l) &&
+			    rfx_tensor_elements(&g->tensors[l->inputs[0]]) % 4 == 0)
+				v[n++] = "conv_i8_dw3v4_tb"; /* whole texels */
 			if (is_dw3(g, l))
 				v[n++] = "conv_i8_dw3_tb";
 			v[n++] = "conv_i8_dw_tb";
@@ -180,6 +184,9 @@ uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,
 				v[n++] = "conv_gemm_tb";
 			v[n++] = "conv_direct_tb";
 		} else if (caps->texel && is_depthwise(g, l)) {
+			if (is_dw3(g, l) &&
+			    rfx_tensor_elements(&g->tensors[l->inputs[0]]) % 4 == 0)
+				v[n++] = "conv_dw3v4_tb"; /* whole texels */
 			if (is_dw3(g, l))
 				v[n++] = "conv_dw3_tb";
 			v[n++] = "conv_dw_tb";
@@ -305,10 +312,11 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	int has_res = l->n_inputs > 3;
 	int dwc4 = strcmp(variant, "conv_dw_c4_tb") == 0;
-	int dw3 = strcmp(variant, "conv_dw3_tb") == 0;
+	int dw3v4 = strcmp(variant, "conv_dw3v4_tb") == 0;
+	int dw3 = dw3v4 || strcmp(variant, "conv_dw3_tb") == 0;
 	int dw = dwc4 || dw3 || strcmp(variant, "conv_dw_tb") == 0;
 	int sub = strcmp(variant, "conv_gemm4s_tb") == 0;
-	int v4 = sub || strcmp(variant, "conv_gemm4_tb") == 0;
+	int v4 = sub || dw3v4 || strcmp(variant, "conv_gemm4_tb") == 0;
 	int c4 = dwc4 || strcmp(variant, "conv_c4_tb") == 0;
 	/* Without a residual the bias stands in at binding 3: never read. */
 	uint32_t t[5] = {c4 || sub ? RFX_VK_SCRATCH(g) : l->inputs[0],
@@ -325,8 +333,9 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	snprintf(d->shader, sizeof(d->shader), "%s_%c", sub ? "conv_gemm4_tb" : variant,
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 	if (dw3) /* a kernel per stride: its row window has a fixed size */
-		snprintf(d->shader, sizeof(d->shader), "conv_dw3s%d_tb_%c",
-			 l->i[RFX_CONV_STRIDE_H], y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
+		snprintf(d->shader, sizeof(d->shader), "conv_dw3%ss%d_tb_%c",
+			 dw3v4 ? "v4" : "", l->i[RFX_CONV_STRIDE_H],
+			 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 	d->view[0] = c4 || sub ? RFX_VK_VIEW_RGBA32F
 		     : v4 ? view_rgba(x->dtype) : rfx_vk_view_r(x->dtype);
 	if (sub) /* X's pixels the stride keeps, dense (subsample()) */
@@ -350,10 +359,12 @@ static rfx_status conv_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push_u(d, (uint32_t)nmb);
 	/* Per invocation: the channels (GEMM), channel blocks of 4 or
 	 * channels times taps; a depthwise output its taps (dw3: fixed). */
-	d->loops = v4 || strcmp(variant, "conv_gemm_tb") == 0 ? x->dims[1]
-		   : dw3 ? 0 : dw ? tap_loops(w)
-		   : c4 ? (x->dims[1] + 3) / 4 * tap_loops(w)
-			: x->dims[1] * tap_loops(w);
+	d->loops = RFX_VK_LOOP_EXTRA + 1 +
+		   (dw3 ? 0
+		    : v4 || strcmp(variant, "conv_gemm_tb") == 0 ? x->dims[1]
+		    : dw ? tap_loops(w)
+		    : c4 ? (x->dims[1] + 3) / 4 * tap_loops(w)
+			 : x->dims[1] * tap_loops(w));
 	if (dw3) /* blocks of PB outputs within a row */
 		npb = (y->dims[3] + PB - 1) / PB * y->dims[2];
 	st = rfx_vk_groups_1d(d, npb * nmb, err, errlen);
@@ -524,17 +535,19 @@ static rfx_status conv_i8_tb(const rfx_graph *g, const rfx_layer *l,
 	snprintf(d->shader, sizeof(d->shader), "%s",
 		 gemm4 ? "conv_i8_gemm4_tb" : "conv_i8_c4_tb");
 	const rfx_tensor *x = &g->tensors[l->inputs[0]];
-	d->loops = gemm4 ? x->dims[1]
-			 : (x->dims[1] + 3) / 4 * tap_loops(&g->tensors[l->inputs[1]]);
+	d->loops = RFX_VK_LOOP_EXTRA + 1 +
+		   (gemm4 ? x->dims[1]
+			  : (x->dims[1] + 3) / 4 * tap_loops(&g->tensors[l->inputs[1]]));
 	rfx_quant_layer_finish(&q);
 	return st;
 }
 
 /* int8 depthwise → shaders/conv_i8_dw_tb.comp (weights as they are);
- * dw3: its row-window kernel for 3x3, dilation 1, stride 1 or 2. */
+ * dw3: its row-window kernel for 3x3, dilation 1, stride 1 or 2, v4 with
+ * the row windows read 4 pixels per texel. */
 static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
-                                int dw3, rfx_vk_dispatch *d, char *err,
-                                size_t errlen)
+                                int dw3, int v4, rfx_vk_dispatch *d,
+                                char *err, size_t errlen)
 {
 	const rfx_tensor *y = &g->tensors[l->outputs[0]];
 	uint32_t nrb = (y->dims[3] + PB - 1) / PB;
@@ -543,14 +556,15 @@ static rfx_status conv_i8_dw_tb(const rfx_graph *g, const rfx_layer *l,
 
 	if ((st = rfx_quant_layer_init(g, l, &q, err, errlen)) != RFX_OK)
 		return st;
-	st = conv_i8_texel(g, l, &q, l->inputs[0], RFX_VK_VIEW_R8I, l->inputs[1],
+	st = conv_i8_texel(g, l, &q, l->inputs[0],
+			   v4 ? RFX_VK_VIEW_RGBA8I : RFX_VK_VIEW_R8I, l->inputs[1],
 			   RFX_VK_VIEW_R8I, &nrb, 1,
 			   (uint64_t)y->dims[2] * nrb * y->dims[1], d, err, errlen);
 	snprintf(d->shader, sizeof(d->shader), "conv_i8_dw_tb");
-	d->loops = dw3 ? 0 : tap_loops(&g->tensors[l->inputs[1]]);
+	d->loops = RFX_VK_LOOP_EXTRA + (dw3 ? 0 : tap_loops(&g->tensors[l->inputs[1]]));
 	if (dw3)
-		snprintf(d->shader, sizeof(d->shader), "conv_i8_dw3s%d_tb",
-			 l->i[RFX_CONV_STRIDE_H]);
+		snprintf(d->shader, sizeof(d->shader), "conv_i8_dw3%ss%d_tb",
+			 v4 ? "v4" : "", l->i[RFX_CONV_STRIDE_H]);
 	rfx_quant_layer_finish(&q);
 	return st;
 }
@@ -579,7 +593,7 @@ static rfx_status fc_tb(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push_f(d, l->f[0]);
 	rfx_vk_push_f(d, l->f[1]);
 	rfx_vk_push_u(d, (uint32_t)nb);
-	d->loops = K;
+	d->loops = (uint64_t)K + 1;
 	return rfx_vk_groups_1d(d, rows * nb, err, errlen);
 }
 
@@ -636,9 +650,11 @@ rfx_status rfx_vk_layer_variant_dispatches(const rfx_graph *g,
 			k = 2;
 			st = conv_i8_tb(g, l, 0, d, e, sizeof(e));
 		} else if (strcmp(variant, "conv_i8_dw_tb") == 0 ||
-			   strcmp(variant, "conv_i8_dw3_tb") == 0) {
-			st = conv_i8_dw_tb(g, l, strcmp(variant, "conv_i8_dw3_tb") == 0,
-					   d, e, sizeof(e));
+			   strcmp(variant, "conv_i8_dw3_tb") == 0 ||
+			   strcmp(variant, "conv_i8_dw3v4_tb") == 0) {
+			int v4 = strcmp(variant, "conv_i8_dw3v4_tb") == 0;
+			st = conv_i8_dw_tb(g, l, v4 || strcmp(variant, "conv_i8_dw3_tb") == 0,
+					   v4, d, e, sizeof(e));
 		} else if (strcmp(variant, "conv_i8_gemm4_tb") == 0) {
 			st = conv_i8_tb(g, l, 1, d, e, sizeof(e));
 		} else if (tile) {

@@ -280,11 +280,13 @@ rfx_status rfx_vk_conv_wino(const rfx_graph *g, const rfx_layer *l, int tile,
 	rfx_vk_push(&d[1], (uint32_t[]){(uint32_t)C4, (uint32_t)NT, (uint32_t)nq,
 					(uint32_t)nmb, (uint32_t)ntb,
 					(uint32_t)(v_bytes / 16), (uint32_t)nxi}, 7);
-	/* The channel blocks, and the chunks that join exact sums. */
-	d[1].loops = 2 * C4;
+	/* The chunks that join exact sums (one for fp32), the channel
+	 * blocks of each. */
+	uint64_t ck = i8 ? wino_i8_chunk(&g->tensors[l->inputs[1]], q.in_zp[0],
+					 tile) : C4;
+	d[1].loops = C4 + 2 * ((C4 + ck - 1) / ck) + 1 + RFX_VK_LOOP_EXTRA;
 	if (i8)
-		rfx_vk_push_u(&d[1], wino_i8_chunk(&g->tensors[l->inputs[1]],
-						   q.in_zp[0], tile));
+		rfx_vk_push_u(&d[1], (uint32_t)ck);
 	if (st == RFX_OK)
 		st = rfx_vk_groups_1d(&d[1], nxi * nmb * ntb, err, errlen);
 

@@ -27,7 +27,7 @@ rfx_status rfx_vk_op_fc(const rfx_graph *g, const rfx_layer *l,
 				    (uint32_t)l->i[RFX_FC_ACT]}, 4);
 	rfx_vk_push_f(d, l->f[0]);
 	rfx_vk_push_f(d, l->f[1]);
-	d->loops = K;
+	d->loops = (uint64_t)K + 1;
 	d->local[0] = 64;
 	d->local[1] = 1;
 	d->groups[0] = (N + 63) / 64;
@@ -62,7 +62,7 @@ rfx_status rfx_vk_op_fc_i8(const rfx_graph *g, const rfx_layer *l,
 	rfx_vk_push(d, (uint32_t[]){(uint32_t)rows, K, N, (uint32_t)q->in_zp[0],
 				    (uint32_t)q->out_zp, (uint32_t)q->lo,
 				    (uint32_t)q->hi}, 7);
-	d->loops = K; /* the dot product's path: 2 loops of K / 4 */
+	d->loops = (uint64_t)K + 1; /* the dot product's path: K / 4 + 1 */
 	d->local[0] = 64;
 	d->local[1] = 1;
 	d->groups[0] = (N + 63) / 64;

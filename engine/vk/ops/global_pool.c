@@ -16,10 +16,10 @@ static rfx_status grid(rfx_vk_dispatch *d, uint32_t nc, uint32_t hw,
 
 	rfx_vk_push_u(d, (uint32_t)wide);
 	if (!wide) {
-		d->loops = hw;
+		d->loops = (uint64_t)hw + 1;
 		return rfx_vk_groups_1d(d, nc, err, errlen);
 	}
-	d->loops = (hw + 63) / 64 + 6; /* its share, then the tree */
+	d->loops = (hw + 63) / 64 + 1 + 7; /* its share, then the tree */
 	d->local[0] = 64;
 	d->local[1] = 1;
 	d->groups[0] = nc < RFX_VK_MAX_GROUPS ? nc : RFX_VK_MAX_GROUPS;

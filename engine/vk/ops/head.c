@@ -15,11 +15,16 @@ static uint8_t view_rgba(rfx_dtype dt)
 	return dt == RFX_DTYPE_F16 ? RFX_VK_VIEW_RGBA16F : RFX_VK_VIEW_RGBA32F;
 }
 
-/* Loop iterations of one invocation: it pools its share of the K planes
- * (HW each), then runs the FC over K. */
-static uint64_t head_loops(uint32_t K, uint32_t hw)
+/* Loop passes of one invocation (rfx_vk_dispatch.loops): it pools its
+ * share of the K planes (HW each), then runs the FC over K (vec4s of it
+ * with k4), the int8 head for each of its HEAD_I8_OUTS outputs. */
+static uint64_t head_loops(uint32_t K, uint32_t hw, int i8, int k4)
 {
-	return (uint64_t)(K + HEAD_LOCAL - 1) / HEAD_LOCAL * (hw + 1) + K;
+	uint64_t share = (K + HEAD_LOCAL - 1) / HEAD_LOCAL;
+	uint64_t fc = (k4 ? K / 4 : K) + 1;
+
+	return share * (hw + 2) + 1 + RFX_VK_LOOP_EXTRA +
+	       (i8 ? share + 1 + HEAD_I8_OUTS * (fc + 1) + 1 : fc);
 }
 
 /* The int8 head: the pool's integers (its zero point and rescale, the
@@ -61,7 +66,7 @@ static rfx_status head_i8(const rfx_graph *g, const rfx_layer *pool,
 		d->view[1] = K % 4 == 0 ? RFX_VK_VIEW_RGBA8I : RFX_VK_VIEW_R8I;
 		d->view[2] = RFX_VK_VIEW_RGBA32I;
 		d->view[3] = RFX_VK_VIEW_STORAGE;
-		d->loops = head_loops(K, x->dims[2] * x->dims[3]);
+		d->loops = head_loops(K, x->dims[2] * x->dims[3], 1, K % 4 == 0);
 		d->local[0] = HEAD_LOCAL;
 		d->local[1] = 1;
 		d->groups[0] = (N + HEAD_LOCAL * HEAD_I8_OUTS - 1) /
@@ -121,7 +126,7 @@ rfx_status rfx_vk_op_head(const rfx_graph *g, uint32_t first, uint32_t last,
 	rfx_vk_push_f(d, fc->f[1]);
 	rfx_vk_push(d, (uint32_t[]){(uint32_t)k4,
 				    pooled->dtype == RFX_DTYPE_F16}, 2);
-	d->loops = head_loops(K, x->dims[2] * x->dims[3]);
+	d->loops = head_loops(K, x->dims[2] * x->dims[3], 0, k4);
 	d->local[0] = HEAD_LOCAL;
 	d->local[1] = 1;
 	d->groups[0] = ((N + 7) / 8 + HEAD_LOCAL - 1) / HEAD_LOCAL;

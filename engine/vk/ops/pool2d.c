@@ -3,13 +3,14 @@
 
 #include "vk/ops.h"
 
-/* Loop iterations of one invocation: the window's rows, the taps of each
- * (and as many again to count an average's cells). */
+/* Loop passes of one window (rfx_vk_dispatch.loops): its rows', the
+ * taps' of each row. */
 static uint64_t window_loops(const rfx_layer *l)
 {
 	uint64_t kh = (uint64_t)l->i[RFX_POOL_KERNEL_H];
 
-	return 2 * kh * (1 + (uint64_t)l->i[RFX_POOL_KERNEL_W]);
+	return kh + 1 + kh * ((uint64_t)l->i[RFX_POOL_KERNEL_W] + 1) +
+	       RFX_VK_LOOP_EXTRA;
 }
 
 rfx_status rfx_vk_op_pool2d(const rfx_graph *g, const rfx_layer *l,
@@ -69,6 +70,8 @@ rfx_status rfx_vk_op_pool2d_tb(const rfx_graph *g, const rfx_layer *l,
 		 y->dtype == RFX_DTYPE_F16 ? 'h' : 'f');
 	d->view[0] = rfx_vk_view_r(x->dtype);
 	d->groups[0] = (y->dims[3] + 31) / 32; /* 4 outputs per invocation */
+	/* An average's 4 windows, each its own loops. */
+	d->loops = 4 * window_loops(l) + 5;
 	return RFX_OK;
 }
 
@@ -102,7 +105,10 @@ static rfx_status pool2d_i8(const rfx_graph *g, const rfx_layer *l,
 	};
 	rfx_vk_push(d, pc, sizeof(pc) / 4);
 	rfx_vk_push_rq(d, q->in_rq[0]);
-	d->loops = window_loops(l);
+	/* An average counts its cells: a loop over the rows, one over the
+	 * columns. */
+	d->loops = window_loops(l) + (uint64_t)l->i[RFX_POOL_KERNEL_H] +
+		   (uint64_t)l->i[RFX_POOL_KERNEL_W] + 2;
 	d->local[0] = 8;
 	d->local[1] = 8;
 	d->groups[0] = (y->dims[3] + 7) / 8;
@@ -214,10 +220,11 @@ rfx_status rfx_vk_op_pool2d_row_tb(const rfx_graph *g, const rfx_layer *l,
 		rfx_vk_push_u(d, (uint32_t)q->out_zp);
 		rfx_vk_push_rq(d, q->in_rq[0]);
 	}
-	/* The window's rows, then each output's count of cells (rows and
-	 * columns) for an average. */
-	d->loops = (uint64_t)l->i[RFX_POOL_KERNEL_H] +
-		   8 * ((uint64_t)l->i[RFX_POOL_KERNEL_H] + l->i[RFX_POOL_KERNEL_W]);
+	/* The window's rows (its columns unrolled), then per output (a loop
+	 * of 8 around loops) an average's count of rows and columns. */
+	d->loops = (uint64_t)l->i[RFX_POOL_KERNEL_H] + 1 + 9 +
+		   8 * ((uint64_t)l->i[RFX_POOL_KERNEL_H] +
+			(uint64_t)l->i[RFX_POOL_KERNEL_W] + 2) + RFX_VK_LOOP_EXTRA;
 	d->spec[0] = (uint32_t)l->i[RFX_POOL_KERNEL_W];
 	d->spec[1] = (uint32_t)l->i[RFX_POOL_STRIDE_W];
 	d->spec[2] = pool_dw(l);

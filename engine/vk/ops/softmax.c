@@ -26,7 +26,7 @@ rfx_status rfx_vk_op_softmax(const rfx_graph *g, const rfx_layer *l,
 	}
 	rfx_vk_bind(d, g, t, 2);
 	rfx_vk_push(d, (uint32_t[]){(uint32_t)outer, (uint32_t)len, (uint32_t)inner}, 3);
-	d->loops = 3 * len; /* max, sum, write */
+	d->loops = 3 * (len + 1); /* max, sum, write */
 	*n = 1;
 	return rfx_vk_groups_1d(d, outer * inner, err, errlen);
 }
