@@ -1,4 +1,6 @@
-/* Max/average pooling → shaders/pool2d.comp: one invocation per output. */
+/* Max/average pooling → shaders/pool2d.comp (one invocation per output,
+ * or 4 with a texel buffer), shaders/pool2d_i8.comp, and the row kernel
+ * shaders/pool2d_row.comp (8 outputs of a row, fp32, fp16 and int8). */
 #include <stdio.h>
 
 #include "vk/ops.h"
