@@ -19,31 +19,23 @@ layout(push_constant) uniform P {
 	uint wide; // a workgroup of 64 per plane
 } p;
 
-shared float part[64];
-
 float combine(float a, float b)
 {
 	return p.kind == 0u ? max(a, b) : a + b;
 }
 
+#define PR_T float
+#define PR_VALUE(i) float(x[i])
+#include "plane_reduce.glsl"
+
 void main()
 {
 	float acc = p.kind == 0u ? -1.0 / 0.0 : 0.0;
 	if (p.wide != 0u) {
-		uint plane = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-		uint lid = gl_LocalInvocationID.x;
-		if (plane < p.NC)
-			for (uint k = lid; k < p.HW; k += 64u)
-				acc = combine(acc, float(x[plane * p.HW + k]));
-		part[lid] = acc;
-		barrier();
-		for (uint s = 32u; s > 0u; s >>= 1) {
-			if (lid < s)
-				part[lid] = combine(part[lid], part[lid + s]);
-			barrier();
-		}
-		if (lid == 0u && plane < p.NC)
-			y[plane] = Y_T(p.kind == 0u ? part[0] : part[0] / float(p.HW));
+		uint plane;
+		float r = reduce_plane(p.NC, p.HW, acc, plane);
+		if (gl_LocalInvocationID.x == 0u && plane < p.NC)
+			y[plane] = Y_T(p.kind == 0u ? r : r / float(p.HW));
 		return;
 	}
 	uint i = LINEAR_ID;

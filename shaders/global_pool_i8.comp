@@ -18,12 +18,14 @@ layout(push_constant) uniform P {
 	uint wide; // a workgroup of 64 per plane (global_pool.comp)
 } p;
 
-shared int part[64];
-
 int combine(int a, int b)
 {
 	return p.kind == 0u ? max(a, b) : a + b;
 }
+
+#define PR_T int
+#define PR_VALUE(i) (int(x[i]) - p.zx)
+#include "plane_reduce.glsl"
 
 void store(uint i, int v)
 {
@@ -37,20 +39,10 @@ void main()
 	// x - z_x >= -255: below it is "no value yet" for the max.
 	int acc = p.kind == 0u ? -256 : 0;
 	if (p.wide != 0u) {
-		uint plane = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-		uint lid = gl_LocalInvocationID.x;
-		if (plane < p.nc)
-			for (uint k = lid; k < p.hw; k += 64u)
-				acc = combine(acc, int(x[plane * p.hw + k]) - p.zx);
-		part[lid] = acc;
-		barrier();
-		for (uint s = 32u; s > 0u; s >>= 1) {
-			if (lid < s)
-				part[lid] = combine(part[lid], part[lid + s]);
-			barrier();
-		}
-		if (lid == 0u && plane < p.nc)
-			store(plane, part[0]);
+		uint plane;
+		int r = reduce_plane(p.nc, p.hw, acc, plane);
+		if (gl_LocalInvocationID.x == 0u && plane < p.nc)
+			store(plane, r);
 		return;
 	}
 	uint i = LINEAR_ID;

@@ -30,16 +30,7 @@ layout(push_constant) uniform P {
 	int zx, zy, m, n;
 } p;
 
-// How many of start + k*dil (k < kernel) lie in [lo, hi).
-int count_in(int start, uint kernel, uint dil, int lo, int hi)
-{
-	int c = 0;
-	for (uint k = 0; k < kernel; k++) {
-		int q = start + int(k * dil);
-		c += (q >= lo && q < hi) ? 1 : 0;
-	}
-	return c;
-}
+#include "pool_cells.glsl"
 
 void main()
 {
@@ -68,11 +59,7 @@ void main()
 	}
 	int v = best;
 	if (p.kind != 0u) {
-		int cnt = p.include_pad != 0u
-			? count_in(h0, p.KH, p.DH, -int(p.PT), int(p.H + p.PB)) *
-			  count_in(w0, p.KW, p.DW, -int(p.PL), int(p.W + p.PR))
-			: count_in(h0, p.KH, p.DH, 0, int(p.H)) *
-			  count_in(w0, p.KW, p.DW, 0, int(p.W));
+		int cnt = pool_cells(h0, w0, p.KH, p.DH, p.KW, p.DW);
 		v = cnt > 0 ? round_div(sum, uint(cnt)) : 0;
 	}
 	y[(nc * p.OH + oy) * p.OW + ox] =

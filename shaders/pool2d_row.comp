@@ -56,16 +56,7 @@ layout(push_constant) uniform P {
 #define ROW4_TEXEL(q) texelFetch(x, q)
 #include "row4.glsl"
 
-// How many of start + k*dil (k < kernel) lie in [lo, hi) (pool2d_i8.comp).
-int count_in(int start, uint kernel, uint dil, int lo, int hi)
-{
-	int c = 0;
-	for (uint k = 0u; k < kernel; k++) {
-		int q = start + int(k * dil);
-		c += (q >= lo && q < hi) ? 1 : 0;
-	}
-	return c;
-}
+#include "pool_cells.glsl"
 
 void main()
 {
@@ -117,7 +108,6 @@ void main()
 		}
 	}
 	uint o = (nc * p.OH + oy) * p.OW + ox;
-	int hp = int(p.H + p.PB), wp = int(p.W + p.PR); // padded extent end
 	for (uint q = 0u; q < QX; q++) {
 		if (ox + q >= p.OW)
 			break;
@@ -125,11 +115,7 @@ void main()
 #ifdef I8
 		int v = best[q] == (-1 << 30) ? 0 : best[q];
 		if (p.kind != 0u) {
-			int cnt = p.include_pad != 0u
-				? count_in(y0, p.KH, p.DH, -int(p.PT), hp) *
-				  count_in(xq, KW, DW, -int(p.PL), wp)
-				: count_in(y0, p.KH, p.DH, 0, int(p.H)) *
-				  count_in(xq, KW, DW, 0, int(p.W));
+			int cnt = pool_cells(y0, xq, p.KH, p.DH, KW, DW);
 			v = cnt > 0 ? round_div(sum[q], uint(cnt)) : 0;
 		}
 		y[o + q] = int8_t(quant_out(requant(v, p.m, p.n), p.zy, -128, 127));
@@ -137,11 +123,7 @@ void main()
 		float r = m[q];
 		if (p.kind != 0u) {
 			// pool2d.comp's windows stop at the padded extent's end.
-			int d = p.include_pad != 0u
-				? count_in(y0, p.KH, p.DH, -int(p.PT), hp) *
-				  count_in(xq, KW, DW, -int(p.PL), wp)
-				: count_in(y0, p.KH, p.DH, 0, int(p.H)) *
-				  count_in(xq, KW, DW, 0, int(p.W));
+			int d = pool_cells(y0, xq, p.KH, p.DH, KW, DW);
 			r = d > 0 ? r / float(d) : 0.0;
 		}
 		y[o + q] = Y_T(r);

@@ -69,6 +69,13 @@ typedef struct rfx_vk_dispatch {
 	uint64_t loops;
 } rfx_vk_dispatch;
 
+/* rfx_vk_dispatch.loops of a loop over kh rows around a loop over kw taps,
+ * entered once: kh + 1 passes, and kw + 1 in each row. */
+static inline uint64_t rfx_vk_window_loops(uint64_t kh, uint64_t kw)
+{
+	return kh + 1 + kh * (kw + 1);
+}
+
 /* What the device offers the int8 kernels (filled by the session). */
 typedef struct rfx_vk_caps {
 	int int8;    /* int8 storage buffers and int8 arithmetic in shaders */

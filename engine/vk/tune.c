@@ -264,6 +264,16 @@ static rfx_status pair_ratios(rfx_session *base, rfx_session *t, uint32_t n,
  * within 3 % of the default is noise here. */
 #define WIN 0.97
 
+/* Layers whose best score so far is a candidate's, not the default's. */
+static uint32_t winners(const double *score, uint32_t n)
+{
+	uint32_t won = 0;
+
+	for (uint32_t l = 0; l < n; l++)
+		won += score[l] < 1.0;
+	return won;
+}
+
 /*
  * Measures within `budget` ms. Round 0 (the default order) stays built
  * for the whole measurement; each later round r is profiled in turn with
@@ -319,9 +329,7 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 		 * last one's time (each round builds, compiles and profiles),
 		 * with room left to confirm the winners so far: a later
 		 * round's candidates come later in the device's order. */
-		won = 0;
-		for (uint32_t l = 0; l < n; l++)
-			won += score[l] < 1.0;
+		won = winners(score, n);
 		if (r0 - start + last * (won ? 2 : 1) > budget_ns)
 			break;
 		for (uint32_t l = 0; l < n; l++)
@@ -345,9 +353,7 @@ static rfx_status measure(rfx_session *s, const rfx_session_options *opt,
 			break;
 		last = now_ns() - r0;
 	}
-	won = 0;
-	for (uint32_t l = 0; l < n; l++)
-		won += score[l] < 1.0;
+	won = winners(score, n);
 	if (st == RFX_OK && won && now_ns() - start + last <= budget_ns) {
 		rfx_status cst = round_open(s, opt, best, &t, ns);
 		if (cst == RFX_OK) {

@@ -15,7 +15,7 @@ static uint64_t conv_loops(const rfx_graph *g, const rfx_layer *l)
 	const rfx_tensor *w = &g->tensors[l->inputs[1]];
 	uint64_t cpg = x->dims[1] / (uint32_t)l->i[RFX_CONV_GROUP];
 
-	return 1 + cpg * (2 + (uint64_t)w->dims[2] * (w->dims[3] + 2)) +
+	return 1 + cpg * (1 + rfx_vk_window_loops(w->dims[2], w->dims[3])) +
 	       OCB + 1 + RFX_VK_LOOP_EXTRA;
 }
 

@@ -103,11 +103,10 @@ static int is_dw3(const rfx_graph *g, const rfx_layer *l)
 }
 
 /* Loop passes per input channel (or block) of a loop over w's taps: the
- * channel loop's own, ky's KH + 1, and kx's KW + 1 in each row
- * (rfx_vk_dispatch.loops). */
+ * channel loop's own, then the window's (rfx_vk_dispatch.loops). */
 static uint64_t tap_loops(const rfx_tensor *w)
 {
-	return 2 + (uint64_t)w->dims[2] * (w->dims[3] + 2);
+	return 1 + rfx_vk_window_loops(w->dims[2], w->dims[3]);
 }
 
 uint32_t rfx_vk_layer_variants(const rfx_graph *g, const rfx_layer *l,

@@ -5,13 +5,11 @@
 
 #include "vk/ops.h"
 
-/* Loop passes of one window (rfx_vk_dispatch.loops): its rows', the
- * taps' of each row. */
+/* Loop passes of one window (rfx_vk_dispatch.loops). */
 static uint64_t window_loops(const rfx_layer *l)
 {
-	uint64_t kh = (uint64_t)l->i[RFX_POOL_KERNEL_H];
-
-	return kh + 1 + kh * ((uint64_t)l->i[RFX_POOL_KERNEL_W] + 1) +
+	return rfx_vk_window_loops((uint64_t)l->i[RFX_POOL_KERNEL_H],
+				   (uint64_t)l->i[RFX_POOL_KERNEL_W]) +
 	       RFX_VK_LOOP_EXTRA;
 }
 
